@@ -1,0 +1,1 @@
+"""Thin Dagster layer over the `listening` library."""

@@ -1,0 +1,22 @@
+"""Schedules: the short ingest cycle (on by default) and the hourly timeseries refresh."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.jobs import cycle_job, timeseries_job
+
+ingest_every_10_minutes = dg.ScheduleDefinition(
+    name="ingest_every_10_minutes",
+    job=cycle_job,
+    cron_schedule="*/10 * * * *",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Fetch all sources, then score and check for crises: keeps Slack minutes behind a surge.",
+)
+
+
+@dg.schedule(job=timeseries_job, cron_schedule="5 * * * *", default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="Rebuild today's brand x hour counts.")
+def timeseries_hourly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    return dg.RunRequest(run_key=f"timeseries-{context.scheduled_execution_time:%Y%m%d%H}", partition_key=day)

@@ -1,0 +1,3 @@
+"""listening: brand and competitor listening on public data."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,176 @@
+"""The ``listening`` command line.
+
+Every subcommand has ``--help``. User mistakes (bad config, bad input file,
+unreachable database) end with one clear line on stderr and a non-zero exit
+code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from listening import __version__
+from listening.errors import InputError, ListeningError
+
+DEMO_CONFIG = Path(__file__).parent / "replay" / "demo.yaml"
+
+
+def _config_path(args: argparse.Namespace) -> Path | None:
+    value = getattr(args, "config", None) or os.environ.get("LISTENING_CONFIG")
+    return Path(value) if value else None
+
+
+def _parse_time(value: str) -> datetime:
+    """Accept ISO-8601 or a relative age like ``6h`` / ``3d``."""
+    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+    if value[:-1].isdigit() and value[-1:] in units:
+        return datetime.now(timezone.utc) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time: {value!r} (use ISO-8601 like 2026-11-20T09:00 or an age like 6h, 3d)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from listening.config import load_config
+
+    config = load_config(args.file)
+    tasks = __import__("listening.sources.plan", fromlist=["plan_tasks"]).plan_tasks(config)
+    print(f"{args.file}: OK — {len(config.brands)} brands ({', '.join(b.key for b in config.brands)}), {len(tasks)} source tasks")
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from listening.pipeline import open_config, open_store, run_fetch
+
+    with open_config(_config_path(args)) as config:
+        store = open_store()
+        report = run_fetch(config, store, sources=args.source or None, progress=not args.quiet)
+    print(f"{report.new} new mentions from {len(report.tasks)} source tasks; {len(report.failed)} failed")
+    for t in report.failed:
+        print(f"  failed: {t.source} {t.key}: {t.error}", file=sys.stderr)
+    return 0 if len(report.failed) < len(report.tasks) or not report.tasks else 1
+
+
+def cmd_mentions(args: argparse.Namespace) -> int:
+    from listening.pipeline import open_store
+    from listening.render import mentions_table
+
+    rows = open_store().mention_frame_rows(brand=args.brand, source=args.source, lang=args.lang,
+                                           since=args.since, until=args.until, limit=args.limit)
+    print(mentions_table(rows, width=args.width))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from listening.pipeline import run_demo
+
+    return run_demo(port=args.ui_port, skip_scoring=args.no_scoring)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from listening.pipeline import dagster_env
+
+    env = dagster_env()
+    argv = ["dagster", "dev", "-m", "dagster_project.definitions", "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop); DAGSTER_HOME={env['DAGSTER_HOME']}")
+    os.execvpe(argv[0], argv, env)
+    return 0
+
+
+def cmd_detect_spikes(args: argparse.Namespace) -> int:
+    from listening.crisis import detect_spikes_csv
+
+    n = detect_spikes_csv(Path(args.input), Path(args.output))
+    print(f"{n} alert(s) written to {args.output}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="listening",
+        description="Brand and competitor listening on public data: fetch mentions, score sentiment and topics, "
+        "detect crises, track reach, write a weekly digest.",
+    )
+    parser.add_argument("--version", action="version", version=f"listening {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log HTTP and pipeline details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("demo", help="run the whole pipeline on the offline replay (SQLite, bundled model) and say where to look next",
+                       description="Starts the bundled replay of recorded public feeds on 127.0.0.1, runs the main Dagster job "
+                       "(ingest, score, timeseries, crisis detection) into $LISTENING_HOME (default ./.listening) and prints "
+                       "mentions per brand and source.")
+    p.add_argument("--ui-port", type=int, default=3000, help="port to suggest for the Dagster UI (default 3000)")
+    p.add_argument("--no-scoring", action="store_true", help="skip the sentiment model (faster; for a quick look at ingestion)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("fetch", help="fetch mentions once from the sources in the config",
+                       description="Fetches every source task of the config once and stores new mentions. "
+                       "Without --config (or $LISTENING_CONFIG) the offline demo replay is used.")
+    p.add_argument("--config", help="listening config YAML (default: $LISTENING_CONFIG, else the demo replay)")
+    p.add_argument("--source", action="append", help="only this source kind (repeatable): rss, google_news, hackernews, youtube")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("mentions", help="list stored mentions as a table", description="Lists stored mentions, newest first.")
+    p.add_argument("--brand", help="brand key, e.g. orbitly")
+    p.add_argument("--source", help="source kind, e.g. hackernews")
+    p.add_argument("--lang", help="language code, e.g. ko")
+    p.add_argument("--since", type=_parse_time, help="ISO-8601 time or age (6h, 3d)")
+    p.add_argument("--until", type=_parse_time, help="ISO-8601 time or age (6h, 3d)")
+    p.add_argument("--limit", type=int, default=20, help="rows to show (default 20)")
+    p.add_argument("--width", type=int, default=100, help="characters per line (default 100)")
+    p.set_defaults(func=cmd_mentions)
+
+    p = sub.add_parser("config", help="work with listening config files", description="Work with listening config files.")
+    config_sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    c = config_sub.add_parser("check", help="validate a config file and report what it would fetch",
+                              description="Validates a listening config; errors name the file, the field and the problem.")
+    c.add_argument("file", help="path to the YAML config")
+    c.set_defaults(func=cmd_config_check)
+
+    p = sub.add_parser("ui", help="open the Dagster UI on the same store", description="Runs `dagster dev` for this project.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("detect-spikes", help="find volume surges in a time series CSV",
+                       description="Reads SERIES.csv (columns timestamp,value; regular buckets such as 5-minute mention counts) "
+                       "and writes ALARMS.csv with one row per alert raised (timestamp of the page). Causal: each decision "
+                       "uses only data up to that moment.")
+    p.add_argument("--input", required=True, help="SERIES.csv with columns timestamp,value")
+    p.add_argument("--output", required=True, help="ALARMS.csv to write")
+    p.set_defaults(func=cmd_detect_spikes)
+
+    from listening.nlp.cli import register as register_model_commands
+
+    register_model_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except ListeningError as exc:
+        print(f"listening {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (BrokenPipeError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        print(f"listening {args.command}: error: {InputError(str(exc))}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""The listening config: brands, competitors, queries, sources and alerting.
+
+A YAML file validated on load. A user mistake surfaces as one
+:class:`~listening.errors.ConfigError` naming the file, the field and the
+problem, never a traceback. ``${VAR}`` in any string is replaced from the
+environment so secrets and machine-specific URLs stay out of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from listening.errors import ConfigError
+from listening.matching import Query, QuerySyntaxError, parse_query
+
+GOOGLE_NEWS_LOCALES: dict[str, tuple[str, str, str]] = {
+    "en": ("en-US", "US", "US:en"),
+    "ko": ("ko", "KR", "KR:ko"),
+    "ja": ("ja", "JP", "JP:ja"),
+}
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Project(_Strict):
+    name: str = "listening"
+    contact: str = Field(default="", description="e-mail or URL sent in the User-Agent so sources can reach you")
+    timezone: str = "UTC"
+    digest_language: Literal["en", "ko", "ja"] = "en"
+    week_start: Literal["monday", "sunday"] = "monday"
+
+
+class Endpoints(_Strict):
+    """Base URLs of the public APIs; the offline replay points them at 127.0.0.1."""
+
+    google_news: str = "https://news.google.com"
+    hackernews: str = "https://hn.algolia.com"
+    youtube: str = "https://www.youtube.com"
+
+
+class FeedSource(_Strict):
+    url: str
+    name: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL, got {url!r}")
+        return url
+
+
+class GoogleNewsSource(_Strict):
+    query: str
+    locales: list[str] = Field(default_factory=lambda: ["en"])
+
+    @field_validator("locales")
+    @classmethod
+    def _known_locales(cls, locales: list[str]) -> list[str]:
+        unknown = [loc for loc in locales if loc not in GOOGLE_NEWS_LOCALES]
+        if unknown:
+            raise ValueError(f"unknown locale(s) {unknown}; choose from {sorted(GOOGLE_NEWS_LOCALES)}")
+        return locales
+
+
+class HackerNewsSource(_Strict):
+    query: str
+    min_points: int = 0
+
+
+class YouTubeSource(_Strict):
+    channel_id: str
+
+
+class Account(_Strict):
+    """An own or competitor account whose posts are re-observed for reach tracking."""
+
+    platform: str
+    handle: str
+    instance: str = ""
+
+
+class BrandSources(_Strict):
+    feeds: list[FeedSource] = Field(default_factory=list)
+    google_news: list[GoogleNewsSource] = Field(default_factory=list)
+    hackernews: list[HackerNewsSource] = Field(default_factory=list)
+    youtube: list[YouTubeSource] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
+
+
+class Brand(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    own: bool = False
+    aliases: list[str] = Field(default_factory=list)
+    query: str = ""
+    exclude: list[str] = Field(default_factory=list)
+    sources: BrandSources = Field(default_factory=BrandSources)
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, text: str) -> str:
+        if text:
+            try:
+                parse_query(text)
+            except QuerySyntaxError as exc:
+                raise ValueError(str(exc)) from None
+        return text
+
+    @property
+    def matcher(self) -> Query:
+        """The brand's query; without one, any alias matches."""
+        text = self.query or " OR ".join(f'"{alias}"' for alias in (self.aliases or [self.name]))
+        if self.exclude:
+            text = f"({text}) NOT ({' OR '.join(repr_phrase(term) for term in self.exclude)})"
+        return parse_query(text)
+
+
+def repr_phrase(term: str) -> str:
+    """Quote a term for the query language.
+
+    >>> repr_phrase('orbitly coin')
+    '"orbitly coin"'
+    """
+    return '"' + term.replace('"', " ") + '"'
+
+
+class SlackSettings(_Strict):
+    enabled: bool = False
+    channel: str = "#brand-alerts"
+    mode: Literal["webhook", "bot"] = "webhook"
+
+
+class Alerting(_Strict):
+    bucket_minutes: Literal[5, 10, 15, 30, 60] = 15
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+
+
+class ListeningConfig(_Strict):
+    project: Project = Field(default_factory=Project)
+    languages: list[str] = Field(default_factory=lambda: ["en", "ko", "ja"])
+    endpoints: Endpoints = Field(default_factory=Endpoints)
+    brands: list[Brand]
+    alerting: Alerting = Field(default_factory=Alerting)
+
+    @model_validator(mode="after")
+    def _brands_consistent(self) -> "ListeningConfig":
+        keys = [b.key for b in self.brands]
+        duplicated = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicated:
+            raise ValueError(f"brand keys must be unique; repeated: {duplicated}")
+        if not self.brands:
+            raise ValueError("at least one brand is required")
+        return self
+
+    @property
+    def own_brand(self) -> Brand | None:
+        return next((b for b in self.brands if b.own), None)
+
+    def brand(self, key: str) -> Brand:
+        for b in self.brands:
+            if b.key == key:
+                return b
+        raise ConfigError(f"no brand with key {key!r}; known: {[b.key for b in self.brands]}")
+
+
+def _expand_env(value: Any, missing: list[str]) -> Any:
+    if isinstance(value, str):
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in os.environ:
+                missing.append(m.group(1))
+                return m.group(0)
+            return os.environ[m.group(1)]
+
+        return _ENV_REF.sub(sub, value)
+    if isinstance(value, list):
+        return [_expand_env(v, missing) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand_env(v, missing) for k, v in value.items()}
+    return value
+
+
+def _field_path(loc: tuple[Any, ...], data: Any) -> str:
+    """Render a pydantic location with brand keys instead of list indices."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int) and isinstance(node, list):
+            element = node[item] if item < len(node) else None
+            label = element.get("key") if isinstance(element, dict) else None
+            parts[-1:] = [f"{parts[-1]}[{label or item}]"] if parts else [f"[{item}]"]
+            node = element
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def load_config(path: str | Path) -> ListeningConfig:
+    """Read and validate a listening config file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__}: {exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with at least 'brands', got {type(data).__name__}")
+    missing: list[str] = []
+    data = _expand_env(data, missing)
+    if missing:
+        raise ConfigError(f"{path}: environment variable(s) {sorted(set(missing))} are referenced but not set")
+    try:
+        return ListeningConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = _field_path(tuple(err["loc"]), data) or "(top level)"
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                message = "unknown field (check the spelling; see the configuration reference in README.md)"
+            problems.append(f"{path}: {field}: {message}")
+        raise ConfigError("\n".join(problems)) from None

@@ -1,0 +1,157 @@
+"""Ingest: fetch every configured source, match brands, de-duplicate, store.
+
+Each (source, query/feed) is one task with its own cursor. A task's mentions,
+skipped-item reasons and new cursor are committed in one transaction, so a
+crash never advances a cursor past data that was not stored, and one failing
+source never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from listening.config import ListeningConfig
+from listening.errors import ListeningError
+from listening.http import HttpClient
+from listening.language import detect_language
+from listening.matching import matches, normalize_text
+from listening.mention import Mention
+from listening.normalize import dedupe, keyed, text_hash
+from listening.sources.base import Cursor, FetchResult
+from listening.sources.plan import SourceTask, plan_tasks
+from listening.store import Store, cursors, mention_row, mentions, skipped_items
+
+logger = logging.getLogger(__name__)
+
+ENGAGEMENT = ("likes", "reposts", "replies", "views", "score", "author_followers")
+
+
+@dataclass
+class TaskReport:
+    source: str
+    key: str
+    brand: str | None
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    unmatched: int = 0
+    skipped: int = 0
+    not_modified: bool = False
+    error: str = ""
+
+
+@dataclass
+class IngestReport:
+    tasks: list[TaskReport] = field(default_factory=list)
+    new_by_brand: Counter[str] = field(default_factory=Counter)
+    new_by_source: Counter[str] = field(default_factory=Counter)
+    newest: list[Mention] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return sum(t.new for t in self.tasks)
+
+    @property
+    def failed(self) -> list[TaskReport]:
+        return [t for t in self.tasks if t.error]
+
+
+def attribute(m: Mention, config: ListeningConfig, task: SourceTask) -> list[str]:
+    """Brands a mention is about, the task's own brand first.
+
+    A brand's own channel (blog, press room, YouTube) speaks for that brand even
+    when a post does not name it; search results must match a brand query.
+    """
+    text = normalize_text(f"{m.title}\n{m.text}")
+    found = [b.key for b in config.brands if b.matcher.matches(text)]
+    if task.own_channel and task.brand:
+        return [task.brand] + [k for k in found if k != task.brand]
+    if task.brand in found:
+        return [task.brand] + [k for k in found if k != task.brand]
+    return found
+
+
+def run_ingest(
+    config: ListeningConfig,
+    store: Store,
+    client: HttpClient,
+    *,
+    sources: Sequence[str] | None = None,
+    tasks: Iterable[SourceTask] | None = None,
+    on_task: Callable[[TaskReport], None] | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> IngestReport:
+    """Fetch all (or the named kinds of) sources once and store what is new."""
+    report = IngestReport()
+    for task in tasks if tasks is not None else plan_tasks(config):
+        if sources and task.source not in sources:
+            continue
+        task_report = TaskReport(task.source, task.key, task.brand)
+        try:
+            result = task.fetch(client, _cursor(store, task))
+            _store_result(config, store, task, result, task_report, report, now())
+        except ListeningError as exc:
+            task_report.error = f"{exc.__class__.__name__}: {exc}"
+            logger.warning("source %s %s failed: %s", task.source, task.key, task_report.error)
+        report.tasks.append(task_report)
+        if on_task:
+            on_task(task_report)
+    return report
+
+
+def _cursor(store: Store, task: SourceTask) -> Cursor | None:
+    row = store.read_cursor(task.source, task.key)
+    if row is None:
+        return None
+    return Cursor(etag=row["etag"], last_modified=row["last_modified"], watermark=row["watermark"])
+
+
+def _store_result(config: ListeningConfig, store: Store, task: SourceTask, result: FetchResult,
+                  task_report: TaskReport, report: IngestReport, now: datetime) -> None:
+    task_report.not_modified = result.not_modified
+    task_report.fetched = len(result.mentions)
+    task_report.skipped = len(result.skipped)
+    candidates = []
+    for m in result.mentions:
+        brands = attribute(m, config, task)
+        if not brands:
+            task_report.unmatched += 1
+            continue
+        m = m.with_(brand=brands[0], is_own=task.own_channel, query=task.key,
+                    lang=m.lang or detect_language(f"{m.title}\n{m.text}"))
+        candidates.append((keyed(m), brands))
+    brands_of = {k.mention.id: b for k, b in candidates}
+    with store.transaction() as conn:
+        ids = [k.mention.id for k, _ in candidates]
+        existing = set()
+        for start in range(0, len(ids), 500):
+            existing.update(conn.execute(sa.select(mentions.c.id).where(mentions.c.id.in_(ids[start:start + 500]))).scalars())
+        fresh = [k for k, _ in candidates if k.mention.id not in existing]
+        known_urls, known_titles = store.known_dedupe_keys(conn, (k.canonical_url for k in fresh), (k.title_key for k in fresh))
+        kept, task_report.duplicates = dedupe(fresh, known_urls, known_titles)
+        updates = [k for k, _ in candidates if k.mention.id in existing]
+        rows = [mention_row(k.mention, canonical_url=k.canonical_url, title_key=k.title_key,
+                            text_hash=k.text_hash, brands=brands_of[k.mention.id]) for k in kept + updates]
+        store.upsert(conn, mentions, rows, update=ENGAGEMENT)
+        store.upsert(conn, skipped_items, [
+            {"source": task.source, "key": task.key, "fingerprint": text_hash(s.reason, s.detail),
+             "reason": s.reason, "detail": s.detail[:2000], "first_seen": now, "last_seen": now}
+            for s in result.skipped
+        ], update=("last_seen",))
+        store.upsert(conn, cursors, [{
+            "source": task.source, "key": task.key, "etag": result.cursor.etag,
+            "last_modified": result.cursor.last_modified, "watermark": result.cursor.watermark, "updated_at": now,
+        }], update=("etag", "last_modified", "watermark", "updated_at"))
+    task_report.new = len(kept)
+    task_report.updated = len(updates)
+    for k in kept:
+        report.new_by_brand[k.mention.brand] += 1
+        report.new_by_source[k.mention.source] += 1
+    report.newest = sorted(report.newest + [k.mention for k in kept], key=lambda m: m.published_at, reverse=True)[:20]

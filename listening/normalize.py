@@ -1,0 +1,109 @@
+"""Normalisation and de-duplication of fetched mentions.
+
+The same story reaches us many times: a wire article on several news sites, the
+same URL with different tracking parameters, a post re-fetched on every run.
+Keys here make those collapse to one stored mention.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from listening.mention import Mention
+
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|ref|ref_src|spm|cmpid|ocid|__twitter_impression)$", re.I)
+_TITLE_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def canonical_url(url: str) -> str:
+    """Drop tracking parameters, fragments, AMP and mobile variants.
+
+    >>> canonical_url("https://m.example.com/amp/news/1/?utm_source=x&id=7&fbclid=abc#top")
+    'https://example.com/news/1?id=7'
+    >>> canonical_url("HTTPS://Example.com/a/amp")
+    'https://example.com/a'
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    for prefix in ("www.", "m.", "amp.", "mobile."):
+        if host.startswith(prefix):
+            host = host[len(prefix) :]
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    segments = [s for s in parts.path.split("/") if s and s.lower() != "amp"]
+    path = "/" + "/".join(segments)
+    path = re.sub(r"\.amp(\.html?)?$", r"\1", path)
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k) and k.lower() != "amp"))
+    return urlunsplit((parts.scheme.lower() or "https", host, path if path != "/" or query else "/", query, ""))
+
+
+def title_key(title: str) -> str:
+    """A key equal for titles that differ only in case, punctuation or the " - Publisher" tail.
+
+    >>> title_key("Orbitly hub goes offline! - The Verge") == title_key("orbitly hub goes offline")
+    True
+    """
+    base = unicodedata.normalize("NFKC", title).casefold()
+    base = re.sub(r"\s+[-|–—]\s+[^-|–—]{1,60}$", "", base)
+    compact = _TITLE_NOISE.sub("", base)
+    return hashlib.sha256(compact.encode()).hexdigest()[:32] if len(compact) >= 12 else ""
+
+
+def text_hash(title: str, text: str) -> str:
+    """Score cache key: the same words are scored once per model, whoever posted them."""
+    content = " ".join(f"{title}\n{text}".split())
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def scoring_text(title: str, text: str) -> str:
+    """What the model reads: the title, then the body unless it merely repeats the title."""
+    title, text = title.strip(), text.strip()
+    if not text or text.startswith(title):
+        return text or title
+    if not title or title in text[: len(title) + 20]:
+        return text
+    return f"{title}. {text}"
+
+
+@dataclass(frozen=True)
+class Keyed:
+    mention: Mention
+    canonical_url: str
+    title_key: str
+    text_hash: str
+
+
+def keyed(m: Mention) -> Keyed:
+    return Keyed(m, canonical_url(m.url) if m.url else m.id, title_key(m.title), text_hash(m.title, m.text))
+
+
+def dedupe(items: Iterable[Keyed], known_urls: set[str] = frozenset(), known_titles: set[str] = frozenset()) -> tuple[list[Keyed], int]:
+    """Keep the first of each native id / canonical URL / title; return (kept, dropped).
+
+    Comments share their story's URL, so a URL only dedupes items with a title.
+    """
+    seen_ids: set[str] = set()
+    seen_urls, seen_titles = set(known_urls), set(known_titles)
+    kept: list[Keyed] = []
+    dropped = 0
+    for item in items:
+        has_title = bool(item.mention.title.strip())
+        if (
+            item.mention.id in seen_ids
+            or (has_title and item.canonical_url in seen_urls)
+            or (item.title_key and item.title_key in seen_titles)
+        ):
+            dropped += 1
+            continue
+        seen_ids.add(item.mention.id)
+        if has_title:
+            seen_urls.add(item.canonical_url)
+        if item.title_key:
+            seen_titles.add(item.title_key)
+        kept.append(item)
+    return kept, dropped

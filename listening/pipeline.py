@@ -1,0 +1,92 @@
+"""Wiring shared by the CLI and the Dagster layer: config + store + HTTP client.
+
+Without a config path the embedded default is used: the offline replay of
+recorded public feeds, served on 127.0.0.1 for as long as the block runs, so
+the real connectors run unmodified on any machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from listening.config import ListeningConfig, load_config
+from listening.http import HttpClient
+from listening.ingest import IngestReport, TaskReport, run_ingest
+from listening.store import Store, listening_home
+
+DEMO_CONFIG = Path(__file__).parent / "replay" / "demo.yaml"
+
+
+@contextmanager
+def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
+    """Load a config; ``None`` means the demo config against a running replay server."""
+    if path:
+        yield load_config(path)
+        return
+    from listening.replay.server import ReplayServer
+
+    with ReplayServer() as server:
+        previous = os.environ.get("REPLAY_URL")
+        os.environ["REPLAY_URL"] = server.url
+        try:
+            yield load_config(DEMO_CONFIG)
+        finally:
+            if previous is None:
+                os.environ.pop("REPLAY_URL", None)
+            else:
+                os.environ["REPLAY_URL"] = previous
+
+
+def open_store(url: str | None = None) -> Store:
+    return Store.open(url or None)
+
+
+def http_client(config: ListeningConfig) -> HttpClient:
+    return HttpClient.for_contact(config.project.contact)
+
+
+def run_fetch(config: ListeningConfig, store: Store, *, sources: list[str] | None = None, progress: bool = False) -> IngestReport:
+    """Fetch once with a progress bar on the terminal."""
+    from tqdm import tqdm
+
+    from listening.sources.plan import plan_tasks
+
+    tasks = [t for t in plan_tasks(config) if not sources or t.source in sources]
+    with tqdm(total=len(tasks), desc="fetching", unit="source", disable=not progress, file=sys.stderr) as bar:
+        def tick(report: TaskReport) -> None:
+            bar.set_postfix_str(f"{report.source} +{report.new}")
+            bar.update()
+
+        with http_client(config) as client:
+            return run_ingest(config, store, client, tasks=tasks, on_task=tick)
+
+
+def dagster_env() -> dict[str, str]:
+    """Environment for Dagster commands: an instance under $LISTENING_HOME unless DAGSTER_HOME is set."""
+    env = dict(os.environ)
+    home = Path(env.get("DAGSTER_HOME") or (listening_home() / "dagster")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch(exist_ok=True)
+    env["DAGSTER_HOME"] = str(home)
+    env.setdefault("LISTENING_HOME", str(listening_home().resolve()))
+    return env
+
+
+def run_demo(port: int = 3000, skip_scoring: bool = False) -> int:
+    """Run the main Dagster job on the replay in a child process (listening/ stays Dagster-free)."""
+    env = dagster_env()
+    argv = [sys.executable, "-m", "dagster_project.demo"] + (["--no-scoring"] if skip_scoring else [])
+    code = subprocess.call(argv, env=env)
+    if code:
+        return code
+    store = open_store()
+    from listening.report import demo_summary
+
+    print(demo_summary(store, ui_port=port, dagster_home=env["DAGSTER_HOME"], listening_cmd=shutil.which("listening") or "listening"))
+    return 0

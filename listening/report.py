@@ -1,0 +1,59 @@
+"""What the demo prints at the end: the numbers, then where to look next."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from listening.store import Store, alerts, mentions, redact_url, scores
+
+
+def counts_by(store: Store, *columns: str) -> list[tuple]:
+    q = sa.select(*(mentions.c[c] for c in columns), sa.func.count()).group_by(*(mentions.c[c] for c in columns)).order_by(*(mentions.c[c] for c in columns))
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(q).all()]
+
+
+def brand_source_table(store: Store) -> str:
+    """Mentions per brand (rows) and source (columns)."""
+    rows = counts_by(store, "brand", "source")
+    brands = sorted({r[0] for r in rows})
+    sources = sorted({r[1] for r in rows})
+    cell = {(b, s): n for b, s, n in rows}
+    width = max([len("brand")] + [len(b) for b in brands])
+    head = f"{'brand':{width}}  " + "  ".join(f"{s:>11}" for s in sources) + f"  {'total':>7}"
+    lines = [head, "-" * len(head)]
+    for b in brands:
+        lines.append(f"{b:{width}}  " + "  ".join(f"{cell.get((b, s), 0):>11}" for s in sources) + f"  {sum(cell.get((b, s), 0) for s in sources):>7}")
+    lines.append(f"{'total':{width}}  " + "  ".join(f"{sum(cell.get((b, s), 0) for b in brands):>11}" for s in sources) + f"  {sum(cell.values()):>7}")
+    return "\n".join(lines)
+
+
+def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd: str = "listening") -> str:
+    total = store.count(mentions)
+    scored = store.count(scores)
+    with store.engine.connect() as conn:
+        alert_rows = conn.execute(sa.select(alerts.c.brand, alerts.c.state, alerts.c.severity, alerts.c.window_start).order_by(alerts.c.window_start)).all()
+    langs = ", ".join(f"{lang} {n}" for lang, n in counts_by(store, "lang"))
+    parts = [
+        "",
+        f"Stored {total} mentions in {redact_url(str(store.engine.url))}",
+        "",
+        "Mentions per brand and source:",
+        brand_source_table(store),
+        "",
+        f"Languages: {langs}",
+        f"Scored texts (sentiment + topic): {scored}",
+    ]
+    if alert_rows:
+        parts.append("Crisis alerts: " + "; ".join(f"{b} {sev} {state} since {ws:%Y-%m-%d %H:%M} UTC" for b, state, sev, ws in alert_rows))
+    parts += [
+        "",
+        "Where to look next:",
+        f"  Dagster UI (asset graph, metadata, runs):   {listening_cmd} ui --port {ui_port}   then open http://127.0.0.1:{ui_port}",
+        f"  Newest mentions in the terminal:             {listening_cmd} mentions --brand orbitly --limit 20",
+        f"  Korean mentions of the last week:            {listening_cmd} mentions --lang ko --since 7d",
+        f"  Your own brands and feeds:                   copy listening/replay/demo.yaml, edit it, then",
+        f"                                               {listening_cmd} config check my.yaml && {listening_cmd} fetch --config my.yaml",
+        f"  (Dagster instance: {dagster_home})",
+    ]
+    return "\n".join(parts)

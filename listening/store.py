@@ -1,0 +1,323 @@
+"""The one SQL store: tables and the few queries the pipeline needs.
+
+SQLite file under ``$LISTENING_HOME`` by default, PostgreSQL (or anything
+SQLAlchemy speaks) when ``LISTENING_DATABASE_URL`` is set. Every write is an
+upsert inside a transaction, so re-running any stage changes nothing the second
+time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from listening.errors import StoreError
+from listening.mention import Mention
+
+metadata = sa.MetaData()
+
+UtcDateTime = sa.DateTime(timezone=True)
+
+mentions = sa.Table(
+    "mentions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("native_id", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("canonical_url", sa.Text, nullable=False),
+    sa.Column("title_key", sa.String(32), nullable=False),
+    sa.Column("text_hash", sa.String(32), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("author_followers", sa.BigInteger),
+    sa.Column("brand", sa.String(64), nullable=False),
+    sa.Column("brands", sa.Text, nullable=False),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("is_own", sa.Boolean, nullable=False),
+    sa.Column("likes", sa.BigInteger),
+    sa.Column("reposts", sa.BigInteger),
+    sa.Column("replies", sa.BigInteger),
+    sa.Column("views", sa.BigInteger),
+    sa.Column("score", sa.BigInteger),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Index("ix_mentions_brand_published", "brand", "published_at"),
+    sa.Index("ix_mentions_canonical_url", "canonical_url"),
+    sa.Index("ix_mentions_title_key", "title_key"),
+    sa.Index("ix_mentions_text_hash", "text_hash"),
+)
+
+scores = sa.Table(
+    "scores",
+    metadata,
+    sa.Column("text_hash", sa.String(32), primary_key=True),
+    sa.Column("model_id", sa.String(128), primary_key=True),
+    sa.Column("sentiment", sa.String(16), nullable=False),
+    sa.Column("p_negative", sa.Float, nullable=False),
+    sa.Column("p_neutral", sa.Float, nullable=False),
+    sa.Column("p_positive", sa.Float, nullable=False),
+    sa.Column("topic", sa.String(64), nullable=False),
+    sa.Column("embedding", sa.LargeBinary),
+    sa.Column("scored_at", UtcDateTime, nullable=False),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("watermark", UtcDateTime),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+skipped_items = sa.Table(
+    "skipped_items",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("fingerprint", sa.String(32), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("first_seen", UtcDateTime, nullable=False),
+    sa.Column("last_seen", UtcDateTime, nullable=False),
+)
+
+engagement_snapshots = sa.Table(
+    "engagement_snapshots",
+    metadata,
+    sa.Column("post_id", sa.Text, primary_key=True),
+    sa.Column("observed_at", UtcDateTime, primary_key=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("account", sa.Text, nullable=False),
+    sa.Column("posted_at", UtcDateTime, nullable=False),
+    sa.Column("likes", sa.BigInteger),
+    sa.Column("reposts", sa.BigInteger),
+    sa.Column("replies", sa.BigInteger),
+    sa.Column("views", sa.BigInteger),
+    sa.Column("followers", sa.BigInteger),
+)
+
+brand_hourly = sa.Table(
+    "brand_hourly",
+    metadata,
+    sa.Column("brand", sa.String(64), primary_key=True),
+    sa.Column("hour", UtcDateTime, primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("lang", sa.String(8), primary_key=True),
+    sa.Column("mentions", sa.Integer, nullable=False),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("brand", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("opened_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("resolved_at", UtcDateTime),
+    sa.Column("window_start", UtcDateTime, nullable=False),
+    sa.Column("window_end", UtcDateTime, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("slack_ts", sa.Text),
+    sa.Column("slack_channel", sa.Text),
+    sa.Column("delivered_state", sa.String(16)),
+)
+
+detector_state = sa.Table(
+    "detector_state",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+def listening_home() -> Path:
+    """Where the default SQLite file, converted model and caches live."""
+    return Path(os.environ.get("LISTENING_HOME", ".listening")).expanduser()
+
+
+def database_url(home: Path | None = None) -> str:
+    """``LISTENING_DATABASE_URL`` or the zero-setup SQLite file."""
+    url = os.environ.get("LISTENING_DATABASE_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite:///{(home or listening_home()).resolve() / 'listening.db'}"
+
+
+def redact_url(url: str) -> str:
+    """A database URL safe to print: the password is masked.
+
+    >>> redact_url("postgresql://app:s3cret@db:5432/listen")
+    'postgresql://app:***@db:5432/listen'
+    """
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL must still never leak
+        return "<unparsable database URL>"
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value.astimezone(timezone.utc) if value is not None else None
+    return value.replace(tzinfo=timezone.utc)
+
+
+class Store:
+    """Engine plus the pipeline's queries. Create with :meth:`open`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None, *, create: bool = True) -> "Store":
+        url = url or database_url()
+        safe = redact_url(url)
+        try:
+            if url.startswith("sqlite:///"):
+                path = Path(url.removeprefix("sqlite:///"))
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot create the store folder {path.parent}: {exc.strerror}") from None
+                if not os.access(path.parent, os.W_OK):
+                    raise StoreError(f"the store folder {path.parent} is not writable; set LISTENING_HOME to a writable folder")
+                engine = sa.create_engine(url, connect_args={"timeout": 30})
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = sa.create_engine(url, pool_pre_ping=True)
+            store = cls(engine)
+            if create:
+                metadata.create_all(engine)
+            return store
+        except StoreError:
+            raise
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the store at {safe}: {exc.__class__.__name__}: {_first_line(exc)}") from None
+        except Exception as exc:  # noqa: BLE001 - driver import/URL errors: map once, never leak the URL
+            raise StoreError(f"cannot open the store at {safe}: {exc.__class__.__name__}") from None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store write failed: {exc.__class__.__name__}: {_first_line(exc)}") from exc
+
+    def upsert(self, conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], *, update: Sequence[str] = ()) -> None:
+        """Insert rows; on a primary-key clash update ``update`` columns (or keep the old row)."""
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif self.dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            raise StoreError(f"upserts are implemented for sqlite and postgresql, not {self.dialect}")
+        keys = [c.name for c in table.primary_key.columns]
+        for start in range(0, len(rows), 500):
+            stmt = insert(table).values(list(rows[start : start + 500]))
+            if update:
+                stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+            conn.execute(stmt)
+
+    # -- mentions ---------------------------------------------------------
+
+    def known_dedupe_keys(self, conn: Connection, canonical_urls: Iterable[str], title_keys: Iterable[str]) -> tuple[set[str], set[str]]:
+        """Canonical URLs and title keys already stored (for cross-run de-duplication)."""
+        urls, titles = list(set(canonical_urls)), list(set(title_keys))
+        found_urls: set[str] = set()
+        found_titles: set[str] = set()
+        for start in range(0, max(len(urls), len(titles)), 500):
+            if urls[start : start + 500]:
+                q = sa.select(mentions.c.canonical_url).where(mentions.c.canonical_url.in_(urls[start : start + 500]))
+                found_urls.update(conn.execute(q).scalars())
+            if titles[start : start + 500]:
+                q = sa.select(mentions.c.title_key).where(mentions.c.title_key.in_(titles[start : start + 500]))
+                found_titles.update(conn.execute(q).scalars())
+        return found_urls, found_titles
+
+    def count(self, table: sa.Table) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    def read_cursor(self, source: str, key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(cursors).where(cursors.c.source == source, cursors.c.key == key)).mappings().first()
+        if row is None:
+            return None
+        return {**row, "watermark": _utc(row["watermark"])}
+
+    def mention_frame_rows(self, *, brand: str | None = None, source: str | None = None, lang: str | None = None,
+                           since: datetime | None = None, until: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Mentions newest first, filtered like the CLI's ``mentions`` command."""
+        q = sa.select(mentions).order_by(mentions.c.published_at.desc(), mentions.c.id)
+        if brand:
+            q = q.where(mentions.c.brand == brand)
+        if source:
+            q = q.where(mentions.c.source == source)
+        if lang:
+            q = q.where(mentions.c.lang == lang)
+        if since:
+            q = q.where(mentions.c.published_at >= since)
+        if until:
+            q = q.where(mentions.c.published_at < until)
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [{**r, "published_at": _utc(r["published_at"]), "fetched_at": _utc(r["fetched_at"])} for r in conn.execute(q).mappings()]
+
+
+def mention_row(m: Mention, *, canonical_url: str, title_key: str, text_hash: str, brands: Sequence[str]) -> dict[str, Any]:
+    """Flatten a Mention into a ``mentions`` row."""
+    row = asdict(m)
+    row.pop("raw")
+    row.update(
+        id=m.id,
+        canonical_url=canonical_url,
+        title_key=title_key,
+        text_hash=text_hash,
+        brands=",".join(brands),
+        raw=json.dumps(m.raw, ensure_ascii=False, default=str),
+        published_at=_utc(m.published_at),
+        fetched_at=_utc(m.fetched_at),
+    )
+    return row
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0][:300] if text.strip() else exc.__class__.__name__

@@ -1,0 +1,52 @@
+"""Shared fixtures: fresh stores (SQLite file and the local PostgreSQL server), the replay server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+PG_ADMIN_URL = os.environ.get("LISTENING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh $LISTENING_HOME; the SQLite store lives in it."""
+    monkeypatch.setenv("LISTENING_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LISTENING_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LISTENING_CONFIG", raising=False)
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A brand-new database on the local PostgreSQL server, dropped afterwards."""
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"listening_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"the PostgreSQL server at {PG_ADMIN_URL} is required for this test: {exc}")
+    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, home: Path) -> str:
+    """Each store test runs on a fresh SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{home / 'listening.db'}"
+    return request.getfixturevalue("pg_url")

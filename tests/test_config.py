@@ -1,0 +1,86 @@
+"""The listening config: a valid file loads; a bad one fails naming file, field and problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from listening.cli import main
+from listening.config import load_config
+from listening.errors import ConfigError
+
+VALID = """
+project: {name: Acme listening, contact: ops@acme.example}
+brands:
+  - key: acme
+    name: Acme
+    own: true
+    aliases: [Acme, 아크미]
+    query: '(acme OR 아크미) NOT "acme anvil"'
+    sources:
+      feeds: [{url: "https://acme.example/feed.xml", name: Acme blog}]
+      google_news: [{query: Acme, locales: [en, ko]}]
+      hackernews: [{query: Acme}]
+  - key: rival
+    name: Rival
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "listening.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_valid_config_loads_with_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, VALID))
+    assert [b.key for b in config.brands] == ["acme", "rival"]
+    assert config.own_brand.key == "acme"
+    assert config.alerting.bucket_minutes == 15
+    assert config.brand("rival").matcher.matches("rival launches a thing")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(VALID.replace("own: true", "own: true\n    colour: red"), "brands[acme].colour: unknown field", id="unknown-field"),
+        pytest.param(VALID.replace("'(acme OR 아크미) NOT \"acme anvil\"'", "'(acme OR'"), "brands[acme].query: expected a term", id="bad-query"),
+        pytest.param(VALID.replace("locales: [en, ko]", "locales: [en, xx]"), "unknown locale(s) ['xx']", id="bad-locale"),
+        pytest.param(VALID.replace("https://acme.example/feed.xml", "ftp://acme.example/feed"), "must be an http(s) URL", id="bad-url"),
+        pytest.param(VALID.replace("key: rival", "key: acme"), "brand keys must be unique", id="duplicate-brand"),
+        pytest.param("brands: [\n", "not valid YAML at line", id="broken-yaml"),
+        pytest.param("just a string", "expected a mapping", id="not-a-mapping"),
+        pytest.param(VALID.replace("ops@acme.example", "'${NOT_SET_ANYWHERE}'"), "NOT_SET_ANYWHERE", id="missing-env"),
+    ],
+)
+def test_a_bad_config_names_file_field_and_problem(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_config_check_reports_problems_without_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, VALID.replace("name: Rival", "name: Rival\n    sources: {tiktok: []}"))
+    assert main(["config", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "brands[rival].sources.tiktok: unknown field" in err
+    assert "Traceback" not in err
+
+
+def test_config_check_accepts_a_good_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", str(write(tmp_path, VALID))]) == 0
+    assert "OK — 2 brands" in capsys.readouterr().out
+
+
+def test_environment_variables_fill_in_secrets_and_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEED_HOST", "http://127.0.0.1:9999")
+    config = load_config(write(tmp_path, VALID.replace("https://acme.example", "${FEED_HOST}")))
+    assert config.brands[0].sources.feeds[0].url == "http://127.0.0.1:9999/feed.xml"
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="nope.yaml: file not found"):
+        load_config(tmp_path / "nope.yaml")

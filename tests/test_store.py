@@ -1,0 +1,89 @@
+"""The store on a real SQLite file and a real PostgreSQL database: upserts are idempotent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from listening.errors import StoreError
+from listening.mention import Mention
+from listening.normalize import keyed
+from listening.store import Store, cursors, mention_row, mentions
+from listening.timeseries import rebuild_window
+
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+
+
+def mention(native_id: str, minutes: int = 0, brand: str = "acme", likes: int | None = None) -> Mention:
+    return Mention(source="hackernews", native_id=native_id, url=f"https://news.ycombinator.com/item?id={native_id}",
+                   title="", text=f"comment {native_id} about Acme", published_at=T0 + timedelta(minutes=minutes),
+                   fetched_at=T0 + timedelta(hours=2), brand=brand, lang="en", likes=likes)
+
+
+def rows(ms: list[Mention]) -> list[dict]:
+    out = []
+    for m in ms:
+        k = keyed(m)
+        out.append(mention_row(m, canonical_url=k.canonical_url, title_key=k.title_key, text_hash=k.text_hash, brands=[m.brand]))
+    return out
+
+
+def test_upserting_the_same_mentions_twice_changes_nothing(store_url: str) -> None:
+    store = Store.open(store_url)
+    batch = rows([mention(str(i), i) for i in range(5)])
+    for _ in range(2):
+        with store.transaction() as conn:
+            store.upsert(conn, mentions, batch, update=("likes",))
+    assert store.count(mentions) == 5
+    stored = store.mention_frame_rows(limit=1)[0]
+    assert stored["published_at"] == T0 + timedelta(minutes=4)
+    assert stored["published_at"].tzinfo is not None
+
+
+def test_a_later_fetch_updates_engagement_but_not_identity(store_url: str) -> None:
+    store = Store.open(store_url)
+    with store.transaction() as conn:
+        store.upsert(conn, mentions, rows([mention("1", likes=3)]), update=("likes",))
+        store.upsert(conn, mentions, rows([mention("1", likes=40)]), update=("likes",))
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(mentions.c.likes)).scalar_one() == 40
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store_url: str) -> None:
+    store = Store.open(store_url)
+    with pytest.raises(RuntimeError):
+        with store.transaction() as conn:
+            store.upsert(conn, mentions, rows([mention("1")]))
+            store.upsert(conn, cursors, [{"source": "hackernews", "key": "acme", "watermark": T0, "updated_at": T0}])
+            raise RuntimeError("crash between the writes")
+    assert store.count(mentions) == 0
+    assert store.read_cursor("hackernews", "acme") is None
+
+
+def test_hourly_counts_are_rebuilt_per_window(store_url: str) -> None:
+    store = Store.open(store_url)
+    with store.transaction() as conn:
+        store.upsert(conn, mentions, rows([mention("1", 0), mention("2", 10), mention("3", 45), mention("4", 10, brand="rival")]))
+    day = T0.replace(hour=0, minute=0)
+    first = rebuild_window(store, day, day + timedelta(days=1))
+    again = rebuild_window(store, day, day + timedelta(days=1))
+    assert first.equals(again)
+    assert sorted((r["brand"], r["hour"].hour, r["mentions"]) for r in first.to_dicts()) == [("acme", 9, 2), ("acme", 10, 1), ("rival", 9, 1)]
+
+
+def test_an_unreachable_database_is_a_clear_error_without_the_password() -> None:
+    with pytest.raises(StoreError) as info:
+        Store.open("postgresql+psycopg://app:hunter2@127.0.0.1:1/listening?connect_timeout=2")
+    assert "cannot open the store" in str(info.value)
+    assert "hunter2" not in str(info.value)
+    assert "***" in str(info.value)
+
+
+def test_an_unusable_home_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where LISTENING_HOME should be a folder")
+    with pytest.raises(StoreError, match="cannot create the store folder"):
+        Store.open(f"sqlite:///{blocker / 'home' / 'listening.db'}")
