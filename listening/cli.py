@@ -18,8 +18,6 @@ from pathlib import Path
 from listening import __version__
 from listening.errors import InputError, ListeningError
 
-DEMO_CONFIG = Path(__file__).parent / "replay" / "demo.yaml"
-
 
 def _config_path(args: argparse.Namespace) -> Path | None:
     value = getattr(args, "config", None) or os.environ.get("LISTENING_CONFIG")

@@ -75,6 +75,7 @@ class GoogleNewsSource(_Strict):
 class HackerNewsSource(_Strict):
     query: str
     min_points: int = 0
+    lookback_days: int = Field(default=7, ge=1, le=365, description="how far back the first run reaches")
 
 
 class YouTubeSource(_Strict):

@@ -78,21 +78,29 @@ class Keyed:
     text_hash: str
 
 
+# Sources whose items are articles: the same headline there is the same story
+# (a wire piece on several sites). Posts, videos, comments and reviews with equal
+# titles are different items.
+ARTICLE_SOURCES = frozenset({"google_news", "gdelt", "rss", "naver", "hatena"})
+
+
 def keyed(m: Mention) -> Keyed:
-    return Keyed(m, canonical_url(m.url) if m.url else m.id, title_key(m.title), text_hash(m.title, m.text))
+    tkey = title_key(m.title) if m.source in ARTICLE_SOURCES else ""
+    return Keyed(m, canonical_url(m.url) if m.url else m.id, tkey, text_hash(m.title, m.text))
 
 
 def dedupe(items: Iterable[Keyed], known_urls: set[str] = frozenset(), known_titles: set[str] = frozenset()) -> tuple[list[Keyed], int]:
     """Keep the first of each native id / canonical URL / title; return (kept, dropped).
 
-    Comments share their story's URL, so a URL only dedupes items with a title.
+    Comments share their story's URL, so a URL only dedupes items with a title
+    of their own (articles).
     """
     seen_ids: set[str] = set()
     seen_urls, seen_titles = set(known_urls), set(known_titles)
     kept: list[Keyed] = []
     dropped = 0
     for item in items:
-        has_title = bool(item.mention.title.strip())
+        has_title = bool(item.title_key)
         if (
             item.mention.id in seen_ids
             or (has_title and item.canonical_url in seen_urls)

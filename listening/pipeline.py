@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from listening.config import ListeningConfig, load_config
-from listening.http import HttpClient
+from listening.http import HttpClient, Politeness
 from listening.ingest import IngestReport, TaskReport, run_ingest
 from listening.store import Store, listening_home
 
 DEMO_CONFIG = Path(__file__).parent / "replay" / "demo.yaml"
+# A fixed port keeps the replay's URLs, and so the cursor keys, the same from run to run.
+REPLAY_PORT = int(os.environ.get("LISTENING_REPLAY_PORT", "47800"))
 
 
 @contextmanager
@@ -31,7 +33,11 @@ def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
         return
     from listening.replay.server import ReplayServer
 
-    with ReplayServer() as server:
+    try:
+        server = ReplayServer(port=REPLAY_PORT)
+    except OSError:
+        server = ReplayServer()
+    with server:
         previous = os.environ.get("REPLAY_URL")
         os.environ["REPLAY_URL"] = server.url
         try:
@@ -48,6 +54,9 @@ def open_store(url: str | None = None) -> Store:
 
 
 def http_client(config: ListeningConfig) -> HttpClient:
+    """The shared HTTP policy; politeness pauses are for other people's servers, not the local replay."""
+    if all(url.startswith(("http://127.0.0.1", "http://localhost")) for url in config.endpoints.model_dump().values()):
+        return HttpClient.for_contact(config.project.contact, politeness=Politeness(max_concurrency_per_host=4, min_interval_s=0))
     return HttpClient.for_contact(config.project.contact)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from listening.config import ListeningConfig
 from listening.http import HttpClient
@@ -55,5 +56,6 @@ def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
             for locale in search.locales:
                 add(GoogleNewsSearch(search.query, locale, base_url=ep.google_news), brand.key, False)
         for hn in s.hackernews:
-            add(HackerNewsSearch(hn.query, base_url=ep.hackernews, min_points=hn.min_points), brand.key, False)
+            add(HackerNewsSearch(hn.query, base_url=ep.hackernews, min_points=hn.min_points,
+                                 lookback=timedelta(days=hn.lookback_days)), brand.key, False)
     return list(tasks.values())
