@@ -1,6 +1,5 @@
 """The one Definitions object; workspace.yaml points here."""
 
-from __future__ import annotations
 
 import os
 

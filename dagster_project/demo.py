@@ -3,18 +3,20 @@
 Runs go into the Dagster instance at $DAGSTER_HOME, so the UI shows them afterwards.
 """
 
-from __future__ import annotations
 
 import argparse
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import dagster as dg
 
-from dagster_project.definitions import defs
-from dagster_project.partitions import daily
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+from dagster_project.definitions import defs  # noqa: E402 - after the warning filter
+from dagster_project.partitions import daily  # noqa: E402
 
 REPLAY_DAYS = 22
 
@@ -32,13 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-scoring", action="store_true", help="leave out the sentiment model")
     args = parser.parse_args(argv)
     instance = dg.DagsterInstance.get()
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
     cycle = defs.resolve_job_def("listening_cycle")
     selection = None
     if args.no_scoring:
         selection = [k for k in cycle.asset_layer.executable_asset_keys if k.path[-1] != "scored_mentions"]
     if not _timed("job listening_cycle: ingest the replay, score, detect, alert",
-                  lambda: cycle.execute_in_process(instance=instance, asset_selection=selection)):
+                  lambda: cycle.execute_in_process(run_config=quiet, instance=instance, asset_selection=selection)):
         return 1
 
     today = datetime.now(timezone.utc).date()
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
     timeseries = defs.resolve_job_def("timeseries_refresh")
     if not _timed(f"job timeseries_refresh: backfill brand_timeseries for {len(keys)} days",
-                  lambda: timeseries.execute_in_process(instance=instance, tags=tags)):
+                  lambda: timeseries.execute_in_process(run_config=quiet, instance=instance, tags=tags)):
         return 1
     return 0
 

@@ -1,6 +1,5 @@
 """Resources wrap the library's objects; secrets and paths are bound at wiring time."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -1,6 +1,5 @@
 """Schedules: the short ingest cycle (on by default) and the hourly timeseries refresh."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from listening.config import ListeningConfig, load_config
@@ -27,16 +28,21 @@ REPLAY_PORT = int(os.environ.get("LISTENING_REPLAY_PORT", "47800"))
 
 @contextmanager
 def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
-    """Load a config; ``None`` means the demo config against a running replay server."""
+    """Load a config; ``None`` means the demo config against a running replay server.
+
+    ``LISTENING_REPLAY_NOW`` (ISO-8601) freezes the replay's clock, for reproducible runs.
+    """
     if path:
         yield load_config(path)
         return
     from listening.replay.server import ReplayServer
 
+    frozen = os.environ.get("LISTENING_REPLAY_NOW")
+    clock = (lambda: datetime.fromisoformat(frozen)) if frozen else None
     try:
-        server = ReplayServer(port=REPLAY_PORT)
+        server = ReplayServer(clock=clock, port=REPLAY_PORT)
     except OSError:
-        server = ReplayServer()
+        server = ReplayServer(clock=clock)
     with server:
         previous = os.environ.get("REPLAY_URL")
         os.environ["REPLAY_URL"] = server.url
@@ -81,7 +87,9 @@ def dagster_env() -> dict[str, str]:
     env = dict(os.environ)
     home = Path(env.get("DAGSTER_HOME") or (listening_home() / "dagster")).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch(exist_ok=True)
+    instance_yaml = home / "dagster.yaml"
+    if not instance_yaml.exists():
+        instance_yaml.write_text("telemetry:\n  enabled: false\n")
     env["DAGSTER_HOME"] = str(home)
     env.setdefault("LISTENING_HOME", str(listening_home().resolve()))
     return env
@@ -97,5 +105,7 @@ def run_demo(port: int = 3000, skip_scoring: bool = False) -> int:
     store = open_store()
     from listening.report import demo_summary
 
-    print(demo_summary(store, ui_port=port, dagster_home=env["DAGSTER_HOME"], listening_cmd=shutil.which("listening") or "listening"))
+    script = Path(sys.executable).parent / "listening"
+    command = os.path.relpath(script) if script.exists() and shutil.which("listening") != str(script) else "listening"
+    print(demo_summary(store, ui_port=port, dagster_home=env["DAGSTER_HOME"], listening_cmd=command))
     return 0

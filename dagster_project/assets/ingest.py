@@ -1,6 +1,5 @@
 """One asset per source kind: fetch, match, de-duplicate and store mentions."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """The consolidated mention store as analysts see it."""
 
-from __future__ import annotations
 
 import dagster as dg
 

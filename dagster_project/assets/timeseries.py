@@ -1,6 +1,5 @@
 """Per brand x hour mention counts by source and language, one daily partition at a time."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl

@@ -1,0 +1,56 @@
+"""The Dagster layer: loads, has the expected graph, and materializes on the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from dagster_project.definitions import defs
+from dagster_project.assets.ingest import source_assets
+from dagster_project.assets.mentions import mentions
+from dagster_project.assets.timeseries import brand_timeseries
+from dagster_project.resources import ListeningResource
+from listening.store import Store, brand_hourly
+
+
+def test_definitions_load() -> None:
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_asset_graph_snapshot() -> None:
+    """Wiring changes show up here: asset keys, their upstreams and groups."""
+    graph = {}
+    for spec in defs.resolve_all_asset_specs():
+        graph[spec.key.to_user_string()] = (spec.group_name, sorted(d.asset_key.to_user_string() for d in spec.deps))
+    assert graph["mentions"] == ("mentions", ["google_news_mentions", "hackernews_mentions", "rss_mentions", "youtube_mentions"])
+    assert graph["brand_timeseries"] == ("analytics", ["mentions"])
+    for kind in ("rss", "google_news", "hackernews", "youtube"):
+        assert graph[f"{kind}_mentions"] == ("ingest", [])
+
+
+def test_the_ingest_schedule_is_on_by_default_and_runs_every_ten_minutes() -> None:
+    schedule = defs.resolve_schedule_def("ingest_every_10_minutes")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.cron_schedule == "*/10 * * * *"
+    assert schedule.job_name == "listening_cycle"
+
+
+def test_ingest_assets_materialize_on_the_replay_with_evidence(home: Path) -> None:
+    resource = ListeningResource()
+    result = dg.materialize([*source_assets, mentions], resources={"listening": resource})
+    assert result.success
+    hn = result.asset_materializations_for_node("hackernews_mentions")[0].metadata
+    assert hn["new_mentions"].value > 100
+    assert hn["failed_tasks"].value == 0
+    assert "news.ycombinator.com" in hn["newest"].value
+    summary = result.asset_materializations_for_node("mentions")[0].metadata
+    assert set(summary["by_brand"].value) == {"orbitly", "vantro", "kestrel"}
+
+    day = Store.open().mention_frame_rows(limit=1)[0]["published_at"].strftime("%Y-%m-%d")
+    ts = dg.materialize([brand_timeseries], partition_key=day, resources={"listening": resource},
+                        selection=[brand_timeseries])
+    assert ts.success
+    assert ts.asset_materializations_for_node("brand_timeseries")[0].metadata["mentions"].value > 0
+    assert Store.open().count(brand_hourly) > 0
