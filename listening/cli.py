@@ -77,7 +77,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from listening.pipeline import dagster_env
 
     env = dagster_env()
-    argv = ["dagster", "dev", "-m", "dagster_project.definitions", "-h", args.host, "-p", str(args.port)]
+    beside = Path(sys.executable).parent / "dagster"
+    dagster = str(beside) if beside.exists() else "dagster"
+    argv = [dagster, "dev", "-m", "dagster_project.definitions", "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop); DAGSTER_HOME={env['DAGSTER_HOME']}")
     os.execvpe(argv[0], argv, env)
     return 0
