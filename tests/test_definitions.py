@@ -26,6 +26,9 @@ def test_asset_graph_snapshot() -> None:
         graph[spec.key.to_user_string()] = (spec.group_name, sorted(d.asset_key.to_user_string() for d in spec.deps))
     assert graph["mentions"] == ("mentions", ["google_news_mentions", "hackernews_mentions", "rss_mentions", "youtube_mentions"])
     assert graph["brand_timeseries"] == ("analytics", ["mentions"])
+    assert graph["scored_mentions"] == ("mentions", ["mentions"])
+    assert graph["crisis_signals"] == ("crisis", ["scored_mentions"])
+    assert graph["crisis_alerts"] == ("crisis", ["crisis_signals"])
     for kind in ("rss", "google_news", "hackernews", "youtube"):
         assert graph[f"{kind}_mentions"] == ("ingest", [])
 
