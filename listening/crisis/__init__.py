@@ -1,0 +1,21 @@
+"""Negative-spike detection: a causal, incremental count-series detector and its CSV contract."""
+
+from listening.crisis._buckets import BucketStats, Post, bucket_stats
+from listening.crisis._csv import ALARM_COLUMNS, detect_spikes_csv, infer_bucket_seconds, read_series
+from listening.crisis._detector import SpikeDetector
+from listening.crisis._types import SEVERITIES, Decision, DetectorConfig, grade
+
+__all__ = [
+    "ALARM_COLUMNS",
+    "SEVERITIES",
+    "BucketStats",
+    "Post",
+    "bucket_stats",
+    "Decision",
+    "DetectorConfig",
+    "SpikeDetector",
+    "detect_spikes_csv",
+    "grade",
+    "infer_bucket_seconds",
+    "read_series",
+]

@@ -1,0 +1,134 @@
+"""A brand's scored mentions -> per-bucket stats the alert lifecycle feeds on.
+
+Buckets with no mention are real zeros (nothing was said), so every bucket in
+``[start, end)`` is returned, empty ones included; only the detector decides
+what counts as missing data.
+
+>>> from datetime import datetime, timezone
+>>> import polars as pl
+>>> t = datetime(2024, 1, 1, 9, 2, tzinfo=timezone.utc)
+>>> frame = pl.DataFrame({"published_at": [t, t, t], "sentiment": ["negative", "negative", "positive"],
+...                       "lang": ["en", "de", "en"], "reach": [10, 500, 3], "url": ["https://a", "https://b", "https://c"]})
+>>> stats = bucket_stats(frame, 300, t.replace(minute=0), t.replace(minute=10))
+>>> [(s.start.minute, s.negative, s.total) for s in stats]
+[(0, 2, 3), (5, 0, 0)]
+>>> stats[0].languages, [p.url for p in stats[0].posts], stats[0].reach_negative
+({'de': 1, 'en': 1}, ['https://b', 'https://a'], 510.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+import polars as pl
+
+__all__ = ["BucketStats", "Post", "bucket_stats"]
+
+_COUNTED = {"languages": "lang", "sources": "source", "topics": "topic"}
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A negative post worth showing; ``reach`` is followers/views, whatever the source has."""
+
+    url: str
+    text: str
+    source: str = ""
+    author: str = ""
+    lang: str = ""
+    reach: int = 0
+
+
+@dataclass(frozen=True)
+class BucketStats:
+    """One time bucket of a brand's stream: negative and total counts plus what explains them."""
+
+    start: datetime
+    negative: int
+    total: int
+    reach_negative: float = 0.0
+    languages: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, int] = field(default_factory=dict)
+    topics: dict[str, int] = field(default_factory=dict)
+    posts: tuple[Post, ...] = ()
+
+    @property
+    def negative_share(self) -> float:
+        return self.negative / self.total if self.total else 0.0
+
+
+def _counts(neg: pl.DataFrame, column: str) -> dict[datetime, dict[str, int]]:
+    out: dict[datetime, dict[str, int]] = {}
+    if column not in neg.columns or neg.is_empty():
+        return out
+    rows = neg.filter(pl.col(column).is_not_null() & (pl.col(column).cast(pl.String) != ""))
+    for b, key, n in rows.group_by("bucket", column).len().sort("bucket", "len", column, descending=[False, True, False]).rows():
+        out.setdefault(b, {})[str(key)] = int(n)
+    return out
+
+
+def bucket_stats(
+    frame: pl.DataFrame, bucket_seconds: int, start: datetime, end: datetime, *, top_posts: int = 5,
+) -> list[BucketStats]:
+    """Aggregate one brand's scored mentions into consecutive buckets covering [start, end).
+
+    Needs ``published_at`` and ``sentiment``; uses ``lang``, ``source``, ``topic``,
+    ``keywords`` (list of terms), ``reach``, ``url``, ``text``, ``author`` when present.
+    """
+    step = timedelta(seconds=bucket_seconds)
+    start, end = _floor(start, bucket_seconds), _utc(end)
+    dtype = frame.schema["published_at"]
+    utc = pl.col("published_at")
+    utc = utc.dt.replace_time_zone("UTC") if getattr(dtype, "time_zone", None) is None else utc.dt.convert_time_zone("UTC")
+    f = frame.with_columns(utc.alias("published_at")).filter(
+        (pl.col("published_at") >= start) & (pl.col("published_at") < end)
+    ).with_columns(
+        pl.col("published_at").dt.truncate(f"{bucket_seconds}s").alias("bucket"),
+        (pl.col("sentiment") == "negative").alias("_neg"),
+        (pl.col("reach").fill_null(0).cast(pl.Float64) if "reach" in frame.columns else pl.lit(0.0)).alias("_reach"),
+    )
+    totals = {
+        b: (int(t), int(n), float(r))
+        for b, t, n, r in f.group_by("bucket").agg(
+            pl.len().alias("t"), pl.col("_neg").sum().alias("n"), pl.col("_reach").filter(pl.col("_neg")).sum().alias("r"),
+        ).rows()
+    }
+    neg = f.filter(pl.col("_neg"))
+    counted = {name: _counts(neg, column) for name, column in _COUNTED.items()}
+    terms = _counts(neg.explode("keywords"), "keywords") if "keywords" in neg.columns else {}
+    posts = _posts(neg, top_posts)
+    out = []
+    t = start
+    while t < end:
+        total, negative, reach = totals.get(t, (0, 0, 0.0))
+        out.append(BucketStats(
+            start=t, negative=negative, total=total, reach_negative=reach,
+            languages=counted["languages"].get(t, {}), sources=counted["sources"].get(t, {}),
+            topics=counted["topics"].get(t, {}), terms=terms.get(t, {}), posts=posts.get(t, ()),
+        ))
+        t += step
+    return out
+
+
+def _posts(neg: pl.DataFrame, k: int) -> dict[datetime, tuple[Post, ...]]:
+    if "url" not in neg.columns or neg.is_empty():
+        return {}
+    cols = {c: c for c in ("text", "source", "author", "lang") if c in neg.columns}
+    top = neg.sort("_reach", descending=True).group_by("bucket", maintain_order=True).head(k)
+    out: dict[datetime, list[Post]] = {}
+    for row in top.iter_rows(named=True):
+        out.setdefault(row["bucket"], []).append(Post(
+            url=str(row["url"]), reach=int(row["_reach"]), **{c: str(row[c] or "") for c in cols},
+            **({} if "text" in cols else {"text": ""}),
+        ))
+    return {b: tuple(p) for b, p in out.items()}
+
+
+def _utc(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+
+
+def _floor(ts: datetime, seconds: int) -> datetime:
+    epoch = int(_utc(ts).timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, timezone.utc)

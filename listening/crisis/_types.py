@@ -1,0 +1,111 @@
+"""What the detector is told (:class:`DetectorConfig`) and what it answers (:class:`Decision`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["SEVERITIES", "Decision", "DetectorConfig", "Derived", "grade"]
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    """Tuning knobs; the defaults were chosen on the synthetic bench, not on real series."""
+
+    bucket_seconds: int = 300
+    history_days: int = 28
+    warmup_days: float = 1.0
+    z_bucket: float = 3.0
+    min_ratio: float = 1.5
+    min_excess: float = 4.0
+    sustain_minutes: int = 15
+    window_minutes: tuple[int, ...] = (60, 180)
+    z_window: float = 4.0
+    window_ratio: float = 1.4
+    extreme_z: float = 10.0
+    extreme_ratio: float = 8.0
+    rearm_minutes: int = 180
+    max_gap_minutes: int = 1440
+    clip_sd: float = 3.0
+    outage_mean: float = 5.0
+    dispersion_halflife_days: float = 7.0
+    prior_dispersion: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.bucket_seconds <= 0 or 86400 % self.bucket_seconds:
+            raise ValueError(f"bucket_seconds must divide a day, got {self.bucket_seconds}")
+
+    @property
+    def per_day(self) -> int:
+        return 86400 // self.bucket_seconds
+
+    def buckets(self, minutes: float) -> int:
+        return max(1, math.ceil(minutes * 60 / self.bucket_seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the detector concluded about one bucket.
+
+    ``alarm`` is true only on the bucket that opens an episode (the page);
+    ``resolved`` only on the bucket that closes it.  ``value`` and ``baseline``
+    are the bucket's; ``ratio`` and ``zscore`` are the strongest evidence, found
+    at the time scale ``scale_minutes`` (the bucket itself or a rolling window).
+    """
+
+    timestamp: datetime
+    value: float
+    baseline: float
+    ratio: float
+    zscore: float
+    scale_minutes: int
+    anomalous: bool
+    alarm: bool
+    in_episode: bool
+    resolved: bool
+    severity: str | None
+    episode_start: datetime | None
+    warm: bool
+
+    @property
+    def p_value(self) -> float:
+        """Upper-tail probability of the bucket under the learned baseline."""
+        return 0.5 * math.erfc(self.zscore / math.sqrt(2.0))
+
+
+def grade(ratio: float, z: float) -> str:
+    """Severity from size (ratio to baseline), provided the surprise (z-score) backs it.
+
+    >>> grade(1.6, 4.0), grade(2.5, 5.0), grade(3.0, 7.0), grade(6.0, 12.0)
+    ('low', 'medium', 'high', 'critical')
+    """
+    if ratio >= 5.0 and z >= 6.0:
+        return "critical"
+    if ratio >= 3.0 and z >= 4.5:
+        return "high"
+    if ratio >= 2.0 and z >= 3.0:
+        return "medium"
+    return "low"
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """Constants derived from the config once (kept out of the serialised state)."""
+
+    per_day: int
+    warmup: float
+    need: int
+    mask: int
+    rearm: int
+    decay: float
+
+    @classmethod
+    def of(cls, cfg: DetectorConfig) -> "Derived":
+        need = max(2, cfg.buckets(cfg.sustain_minutes))
+        return cls(
+            per_day=cfg.per_day, warmup=cfg.warmup_days * cfg.per_day, need=need, mask=(1 << (need + 1)) - 1,
+            rearm=cfg.buckets(cfg.rearm_minutes), decay=0.5 ** (1.0 / (cfg.dispersion_halflife_days * cfg.per_day)),
+        )

@@ -1,0 +1,263 @@
+"""Slack delivery: safe Block Kit building blocks and a retrying client.
+
+Two modes: an incoming webhook (``LISTENING_SLACK_WEBHOOK_URL``; no threads) or
+a bot token (``LISTENING_SLACK_BOT_TOKEN`` + ``LISTENING_SLACK_CHANNEL``;
+``chat.postMessage`` with ``thread_ts`` so updates land in the alert's thread).
+Everything user-written goes through :func:`escape` first, so mentions such as
+``<!channel>`` and crafted links stay inert.  Secrets never reach exception
+messages, return values or logs (httpx's request log lines are scrubbed too).
+
+>>> escape("<!channel> *buy* now & <http://evil|click>")
+'&lt;!channel&gt; ∗buy∗ now &amp; &lt;http://evil|click&gt;'
+>>> link("javascript:alert(1)", "x")
+'x'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from listening.errors import ConfigError, DeliveryError
+
+__all__ = [
+    "MAX_BLOCKS", "MAX_SECTION", "PostResult", "SlackClient", "SlackConfig",
+    "context", "divider", "escape", "fit_blocks", "header", "link", "section",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_BLOCKS = 50
+DEFAULT_BASE_URL = "https://slack.com/api/"
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_FORMAT = str.maketrans({"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"})
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def clean(text: str) -> str:
+    """Drop bidi overrides, zero-width and control characters (they can disguise text)."""
+    text = _INVISIBLE.sub("", str(text))
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+
+
+def escape(text: str) -> str:
+    """Make user text inert in mrkdwn: entities escaped, formatting characters neutralised."""
+    return clean(text).translate(_ENTITIES).translate(_FORMAT)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut to ``limit`` characters with an ellipsis, never splitting an ``&...;`` entity.
+
+    >>> truncate("a &amp; b", 4)
+    'a …'
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp >= 0 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link for http(s) URLs only; anything else renders as the escaped label."""
+    url = clean(url).strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"\s", url):
+        return escape(label)
+    safe = url.translate(_ENTITIES).replace("|", "%7C")
+    return f"<{safe}|{escape(label).replace('|', '¦')}>"
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(clean(text), MAX_HEADER)}}
+
+
+def section(mrkdwn: str) -> dict[str, Any]:
+    """A section of already-escaped mrkdwn, truncated to Slack's 3000-character limit."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(mrkdwn, MAX_SECTION)}}
+
+
+def context(*mrkdwn: str) -> dict[str, Any]:
+    elements = [{"type": "mrkdwn", "text": truncate(t, MAX_SECTION)} for t in mrkdwn[:10]]
+    return {"type": "context", "elements": elements}
+
+
+def divider() -> dict[str, Any]:
+    return {"type": "divider"}
+
+
+def fit_blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep within Slack's 50-block limit, saying how many were left out."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    dropped = len(blocks) - (MAX_BLOCKS - 1)
+    return blocks[: MAX_BLOCKS - 1] + [context(f"… {dropped} more blocks omitted")]
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """Where and how to deliver; ``repr`` never shows the secrets."""
+
+    webhook_url: str = field(default="", repr=False)
+    bot_token: str = field(default="", repr=False)
+    channel: str = ""
+    base_url: str = DEFAULT_BASE_URL
+    timeout: float = 10.0
+    max_retries: int = 4
+    max_wait: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.webhook_url and not self.bot_token:
+            raise ConfigError("Slack needs LISTENING_SLACK_WEBHOOK_URL or LISTENING_SLACK_BOT_TOKEN")
+        if self.bot_token and not self.channel:
+            raise ConfigError("bot-token mode needs a channel: set LISTENING_SLACK_CHANNEL")
+        for name, url in (("webhook URL", self.webhook_url), ("base URL", self.base_url)):
+            if url and urlsplit(url).scheme not in ("http", "https"):
+                raise ConfigError(f"Slack {name} must be an http(s) URL")
+
+    @property
+    def mode(self) -> str:
+        return "bot" if self.bot_token else "webhook"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "SlackConfig | None":
+        """Read ``LISTENING_SLACK_*``; ``None`` when Slack is not configured (alerts stay in the store)."""
+        env = os.environ if env is None else env
+        webhook = env.get("LISTENING_SLACK_WEBHOOK_URL", "").strip()
+        token = env.get("LISTENING_SLACK_BOT_TOKEN", "").strip()
+        if not webhook and not token:
+            return None
+        base = env.get("LISTENING_SLACK_BASE_URL", "").strip() or DEFAULT_BASE_URL
+        return cls(
+            webhook_url=webhook, bot_token=token, channel=env.get("LISTENING_SLACK_CHANNEL", "").strip(),
+            base_url=base if base.endswith("/") else base + "/",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    """Where a message landed; ``ts`` is empty in webhook mode (webhooks cannot thread)."""
+
+    channel: str
+    ts: str
+
+
+class _Scrub(logging.Filter):
+    """Replace secrets in log records emitted by the HTTP stack."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        if any(s in msg for s in self.secrets):
+            for s in self.secrets:
+                msg = msg.replace(s, "[redacted]")
+            record.msg, record.args = msg, None
+        return True
+
+
+class SlackClient:
+    """Posts Block Kit messages with bounded retries on 429 (honouring Retry-After) and 5xx."""
+
+    def __init__(
+        self,
+        config: SlackConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self._sleep = sleep
+        self._http = httpx.Client(timeout=config.timeout, transport=transport, follow_redirects=False)
+        secrets = [config.bot_token, config.webhook_url, urlsplit(config.webhook_url).path]
+        self._scrub = _Scrub(secrets)
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).addFilter(self._scrub)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "SlackClient | None":
+        """A client from ``LISTENING_SLACK_*`` variables, or ``None`` when Slack is not configured."""
+        config = SlackConfig.from_env(env)
+        return cls(config) if config is not None else None
+
+    def __enter__(self) -> "SlackClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SlackClient(mode={self.config.mode!r}, channel={self.config.channel!r})"
+
+    def close(self) -> None:
+        self._http.close()
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).removeFilter(self._scrub)
+
+    def post(self, text: str, blocks: list[dict[str, Any]], *, thread_ts: str = "") -> PostResult:
+        """Send one message (a thread reply when ``thread_ts`` is given in bot mode)."""
+        payload: dict[str, Any] = {"text": truncate(text, MAX_SECTION), "blocks": fit_blocks(blocks)}
+        if self.config.mode == "webhook":
+            self._send(self.config.webhook_url, payload, {})
+            return PostResult(channel="", ts="")
+        payload.update(channel=self.config.channel, unfurl_links=False, unfurl_media=False)
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        headers = {"Authorization": f"Bearer {self.config.bot_token}"}
+        body = self._send(self.config.base_url + "chat.postMessage", payload, headers)
+        try:
+            data = body.json()
+        except ValueError:
+            raise DeliveryError("Slack chat.postMessage answered with something that is not JSON") from None
+        if not data.get("ok"):
+            code = re.sub(r"[^a-z_]", "", str(data.get("error", "unknown_error")))[:60]
+            raise DeliveryError(f"Slack chat.postMessage failed: {code}")
+        return PostResult(channel=str(data.get("channel", self.config.channel)), ts=str(data.get("ts", "")))
+
+    def _send(self, url: str, payload: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        """POST with retries; errors name the mode and status, never the URL or token."""
+        what = f"Slack {self.config.mode}"
+        for attempt in range(self.config.max_retries + 1):
+            last = attempt == self.config.max_retries
+            try:
+                resp = self._http.post(url, json=payload, headers=headers)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                # `from None`: httpx messages and attributes can carry the URL, which is a secret here.
+                if last:
+                    raise DeliveryError(f"{what}: {type(exc).__name__} after {attempt + 1} attempts") from None
+                self._sleep(min(2.0**attempt, self.config.max_wait))
+                continue
+            if resp.status_code == 429 or resp.status_code >= 500:
+                if last:
+                    raise DeliveryError(f"{what}: HTTP {resp.status_code} after {attempt + 1} attempts")
+                wait = _retry_after(resp.headers.get("Retry-After"), 2.0**attempt)
+                log.warning("%s answered HTTP %s; retrying in %.1f s", what, resp.status_code, wait)
+                self._sleep(min(wait, self.config.max_wait))
+                continue
+            if resp.status_code >= 400:
+                reason = re.sub(r"[^a-z_]", "", resp.text.strip().lower())[:60] or "no reason given"
+                raise DeliveryError(f"{what}: HTTP {resp.status_code} ({reason})")
+            return resp
+        raise AssertionError("unreachable")
+
+
+def _retry_after(value: str | None, default: float) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
+        return default
