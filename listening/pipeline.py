@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from listening.config import ListeningConfig, load_config
@@ -30,19 +30,22 @@ REPLAY_PORT = int(os.environ.get("LISTENING_REPLAY_PORT", "47800"))
 def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
     """Load a config; ``None`` means the demo config against a running replay server.
 
-    ``LISTENING_REPLAY_NOW`` (ISO-8601) freezes the replay's clock, for reproducible runs.
+    ``LISTENING_REPLAY_NOW`` (ISO-8601) freezes the replay's clock, for reproducible
+    runs; ``LISTENING_REPLAY_EPOCH`` pins the moment the recording's anchor maps to,
+    so a test can walk the clock through the recorded weeks.
     """
     if path:
         yield load_config(path)
         return
     from listening.replay.server import ReplayServer
 
-    frozen = os.environ.get("LISTENING_REPLAY_NOW")
-    clock = (lambda: datetime.fromisoformat(frozen)) if frozen else None
+    clock = now if os.environ.get("LISTENING_REPLAY_NOW") else None
+    epoch = os.environ.get("LISTENING_REPLAY_EPOCH")
+    pinned = datetime.fromisoformat(epoch) if epoch else None
     try:
-        server = ReplayServer(clock=clock, port=REPLAY_PORT)
+        server = ReplayServer(clock=clock, port=REPLAY_PORT, epoch=pinned)
     except OSError:
-        server = ReplayServer(clock=clock)
+        server = ReplayServer(clock=clock, epoch=pinned)
     with server:
         previous = os.environ.get("REPLAY_URL")
         os.environ["REPLAY_URL"] = server.url
@@ -53,6 +56,12 @@ def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
                 os.environ.pop("REPLAY_URL", None)
             else:
                 os.environ["REPLAY_URL"] = previous
+
+
+def now() -> datetime:
+    """The pipeline's clock: real UTC time, or the frozen replay time in tests and reproducible demos."""
+    frozen = os.environ.get("LISTENING_REPLAY_NOW")
+    return datetime.fromisoformat(frozen) if frozen else datetime.now(timezone.utc)
 
 
 def open_store(url: str | None = None) -> Store:

@@ -6,6 +6,7 @@ import dagster as dg
 
 from listening.alerts import SqlRepository, deliver
 from listening.nlp.scoring import get_scorer
+from listening.pipeline import now
 from listening.render import md_escape
 from listening.slack import SlackClient
 from listening.store import alerts
@@ -18,7 +19,7 @@ from dagster_project.resources import ListeningResource
           "(learned daily/weekly rhythm, count statistics, sustained-rise rule) and opens, updates or resolves alert episodes.")
 def crisis_signals(listening: ListeningResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
-    report = watch(config, store, get_scorer().model_id)
+    report = watch(config, store, get_scorer().model_id, now=now())
     return dg.MaterializeResult(metadata={
         "buckets_fed": dg.MetadataValue.json(report.buckets_fed),
         "alert_changes": dg.MetadataValue.int(len(report.changed)),

@@ -97,12 +97,13 @@ class Response:
 class Replay:
     """The replay logic without sockets: route a GET to a recorded payload rendered for now."""
 
-    def __init__(self, clock: Clock | None = None, data_dir: Path = DATA_DIR) -> None:
+    def __init__(self, clock: Clock | None = None, data_dir: Path = DATA_DIR, epoch: datetime | None = None) -> None:
         self.clock = clock or utc_now
+        self.pinned = epoch is not None
         self.labels: dict[str, Any] = json.loads((data_dir / "labels.json").read_text())
         self.anchor = P.parse_stamp(self.labels["anchor"])
         self.span = timedelta(seconds=self.labels["recorded_until_offset_s"])
-        self.epoch = floor_minute(self.clock())
+        self.epoch = floor_minute(epoch or self.clock())
         self._lock = threading.Lock()
         self.gnews = {tuple(p.stem.split("-", 1)): Feed.load(p, "gnews") for p in (data_dir / "gnews").glob("*.xml")}
         self.files: dict[str, Feed] = {}
@@ -121,7 +122,7 @@ class Replay:
     def shift(self, now: datetime) -> timedelta:
         """Offset from recorded to served time; re-anchors once the recording is used up."""
         with self._lock:
-            if now - self.epoch > self.span or now < self.epoch - self.span:
+            if not self.pinned and (now - self.epoch > self.span or now < self.epoch - self.span):
                 log.info("replay recording exhausted; re-anchoring at %s", now.isoformat())
                 self.epoch = now
             return self.epoch - self.anchor
@@ -292,8 +293,8 @@ class ReplayServer:
     """
 
     def __init__(self, clock: Clock | None = None, host: str = "127.0.0.1", port: int = 0,
-                 data_dir: Path = DATA_DIR) -> None:
-        self.replay = Replay(clock, data_dir)
+                 data_dir: Path = DATA_DIR, epoch: datetime | None = None) -> None:
+        self.replay = Replay(clock, data_dir, epoch)
         handler = type("Handler", (_Handler,), {"replay": self.replay})
         self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
