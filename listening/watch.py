@@ -39,7 +39,16 @@ def floor_time(ts: datetime, seconds: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=timezone.utc)
 
 
-def mention_frame(rows: list[dict]) -> pl.DataFrame:
+def driving_terms(text: str, names: str) -> list[str]:
+    """Keywords of a post, leaving out the brand's own names (they drive every alert).
+
+    >>> driving_terms("오르비틀리 앱 로그인 오류", "orbitly 오르비틀리")
+    ['로그', '그인', '오류']
+    """
+    return [t for t in keyword_tokens(text) if t not in names][:30]
+
+
+def mention_frame(rows: list[dict], names: str = "") -> pl.DataFrame:
     """Scored mentions in the shape the bucketer wants: reach and keywords per mention."""
     if not rows:
         return pl.DataFrame(schema={"published_at": pl.Datetime("us", "UTC"), "sentiment": pl.String})
@@ -47,7 +56,7 @@ def mention_frame(rows: list[dict]) -> pl.DataFrame:
     reach = pl.max_horizontal(*(pl.col(c).cast(pl.Float64).fill_null(0) for c in REACH_COLUMNS))
     return frame.with_columns(
         reach.alias("reach"),
-        pl.col("text").map_elements(lambda t: keyword_tokens(t)[:30], return_dtype=pl.List(pl.String)).alias("keywords"),
+        pl.col("text").map_elements(lambda t: driving_terms(t, names), return_dtype=pl.List(pl.String)).alias("keywords"),
     )
 
 
@@ -68,7 +77,8 @@ def watch(config: ListeningConfig, store: Store, model_id: str, *, now: datetime
         if start >= end or (last is None and not rows):
             report.buckets_fed[brand.key] = 0
             continue
-        buckets = bucket_stats(mention_frame(rows), seconds, start, end)
+        names = " ".join([brand.key, brand.name, *brand.aliases]).casefold()
+        buckets = bucket_stats(mention_frame(rows, names), seconds, start, end)
         report.changed += lifecycle.observe_many(buckets)
         report.buckets_fed[brand.key] = len(buckets)
     return report
