@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -102,6 +103,9 @@ class AlertRepository(Protocol):
     def undelivered(self) -> list[Alert]: ...
     def load_state(self, key: str) -> dict[str, Any] | None: ...
     def save_state(self, key: str, state: dict[str, Any]) -> None: ...
+    def claim(self, key: str, label: str, owner: str) -> bool: ...
+    def mark_delivered(self, key: str, label: str, ts: str, channel: str) -> None: ...
+    def release(self, key: str, owner: str) -> None: ...
 
 
 class MemoryRepository:
@@ -115,11 +119,24 @@ class MemoryRepository:
         return self.alerts.get(key)
 
     def save_alert(self, alert: Alert) -> None:
+        old = self.alerts.get(alert.key)
+        if old is not None:
+            alert = replace(alert, delivered_state=old.delivered_state, slack_ts=old.slack_ts, slack_channel=old.slack_channel)
         self.alerts[alert.key] = alert
 
     def undelivered(self) -> list[Alert]:
         pending = [a for a in self.alerts.values() if a.delivered_state != a.delivery_label]
         return sorted(pending, key=lambda a: (a.opened_at, a.key))
+
+    def claim(self, key: str, label: str, owner: str) -> bool:
+        return self.alerts[key].delivered_state != label
+
+    def mark_delivered(self, key: str, label: str, ts: str, channel: str) -> None:
+        a = self.alerts[key]
+        self.alerts[key] = replace(a, delivered_state=label, slack_ts=a.slack_ts or ts, slack_channel=a.slack_channel or channel)
+
+    def release(self, key: str, owner: str) -> None:
+        """Nothing to release: a single process owns a memory repository."""
 
     def load_state(self, key: str) -> dict[str, Any] | None:
         return self.states.get(key)
@@ -148,9 +165,36 @@ class SqlRepository:
         return _alert_from_row(rows[0]) if rows else None
 
     def save_alert(self, alert: Alert) -> None:
+        """Write the lifecycle columns; delivery columns belong to :meth:`mark_delivered` alone."""
         row = _alert_to_row(alert)
         with self.store.transaction() as conn:
-            self.store.upsert(conn, self.t_alerts, [row], update=[k for k in row if k != "key"])
+            self.store.upsert(conn, self.t_alerts, [row], update=[k for k in row if k not in _DELIVERY_COLUMNS])
+
+    def claim(self, key: str, label: str, owner: str, lease: timedelta = timedelta(minutes=5)) -> bool:
+        """Atomically take the right to post ``label`` for ``key``; a second, overlapping run gets False.
+
+        A claim older than ``lease`` (its run died mid-post) can be taken over.
+        """
+        t, now = self.t_alerts, datetime.now(timezone.utc)
+        q = (sa.update(t).where(t.c.key == key)
+             .where(sa.or_(t.c.delivered_state.is_(None), t.c.delivered_state != label))
+             .where(sa.or_(t.c.claimed_at.is_(None), t.c.claimed_at < now - lease))
+             .values(claimed_by=owner, claimed_at=now))
+        with self.store.transaction() as conn:
+            return conn.execute(q).rowcount == 1
+
+    def mark_delivered(self, key: str, label: str, ts: str, channel: str) -> None:
+        t = self.t_alerts
+        with self.store.transaction() as conn:
+            conn.execute(sa.update(t).where(t.c.key == key).values(
+                delivered_state=label, claimed_by=None, claimed_at=None,
+                slack_ts=sa.func.coalesce(t.c.slack_ts, ts or None),
+                slack_channel=sa.func.coalesce(t.c.slack_channel, channel or None)))
+
+    def release(self, key: str, owner: str) -> None:
+        t = self.t_alerts
+        with self.store.transaction() as conn:
+            conn.execute(sa.update(t).where(t.c.key == key, t.c.claimed_by == owner).values(claimed_by=None, claimed_at=None))
 
     def undelivered(self) -> list[Alert]:
         t = self.t_alerts
@@ -170,6 +214,9 @@ class SqlRepository:
 
 def _aware(ts: datetime | None) -> datetime | None:
     return ts.replace(tzinfo=timezone.utc) if ts is not None and ts.tzinfo is None else ts
+
+
+_DELIVERY_COLUMNS = frozenset({"key", "slack_ts", "slack_channel", "delivered_state"})
 
 
 def _alert_to_row(a: Alert) -> dict[str, Any]:
@@ -374,18 +421,20 @@ def deliver(repo: AlertRepository, client: SlackClient, brands: set[str] | None 
     leaves ``delivered_state`` untouched so the next run retries it.
     """
     posted: list[tuple[str, str]] = []
-    for alert in repo.undelivered():
-        if brands is not None and alert.brand not in brands:
+    owner = uuid.uuid4().hex
+    for pending in repo.undelivered():
+        if brands is not None and pending.brand not in brands:
             continue
+        if not repo.claim(pending.key, pending.delivery_label, owner):
+            continue
+        alert = repo.get_alert(pending.key) or pending
         text, blocks = render(alert)
         try:
             result = client.post(text, blocks, thread_ts=alert.slack_ts)
         except DeliveryError as exc:
+            repo.release(alert.key, owner)
             log.warning("alert %s (%s) not delivered, will retry next run: %s", alert.key, alert.delivery_label, exc)
             continue
-        repo.save_alert(replace(
-            alert, delivered_state=alert.delivery_label,
-            slack_ts=alert.slack_ts or result.ts, slack_channel=alert.slack_channel or result.channel,
-        ))
+        repo.mark_delivered(alert.key, alert.delivery_label, result.ts, result.channel)
         posted.append((alert.key, alert.delivery_label))
     return posted

@@ -139,6 +139,8 @@ alerts = sa.Table(
     sa.Column("slack_ts", sa.Text),
     sa.Column("slack_channel", sa.Text),
     sa.Column("delivered_state", sa.String(16)),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_at", UtcDateTime),
 )
 
 detector_state = sa.Table(

@@ -1,0 +1,96 @@
+"""Reads for the digest: only the columns and the 8-week window it needs.
+
+The wide scan (up to millions of rows) carries no text; the text of the few
+posts a digest quotes is fetched afterwards by id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from listening.alerts import AlertExplanation
+from listening.errors import StoreError
+from listening.store import Store, alerts, mentions, scores
+
+TEXT_CHARS = 2000
+
+_SCHEMA = {
+    "id": pl.String, "brand": pl.String, "source": pl.String, "lang": pl.String, "is_own": pl.Boolean,
+    "published_at": pl.Object, "author_followers": pl.Int64, "likes": pl.Int64, "views": pl.Int64,
+    "score": pl.Int64, "sentiment": pl.String, "topic": pl.String,
+}
+
+
+def scan_window(store: Store, model_id: str, brands: Sequence[str], start: datetime, end: datetime) -> pl.DataFrame:
+    """Scored mentions of ``brands`` published in [start, end), with ``ts`` as UTC epoch microseconds."""
+    m = mentions.c
+    q = (sa.select(m.id, m.brand, m.source, m.lang, m.is_own, sa.type_coerce(m.published_at, sa.String).label("published_at"),
+                   m.author_followers, m.likes, m.views, m.score, scores.c.sentiment, scores.c.topic)
+         .join(scores, sa.and_(scores.c.text_hash == m.text_hash, scores.c.model_id == model_id))
+         .where(m.brand.in_(list(brands)), m.published_at >= start, m.published_at < end))
+    try:
+        with store.engine.connect() as conn:
+            # Plain DBAPI tuples: building SQLAlchemy Rows adds ~1 s per 150k mentions here.
+            rows = conn.execute(q).cursor.fetchall()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"reading scored mentions for the digest failed: {exc.__class__.__name__}") from exc
+    schema = {k: (pl.String if k == "published_at" else v) for k, v in _SCHEMA.items()}
+    schema["is_own"] = pl.Int64 if rows and not isinstance(rows[0][4], bool) else pl.Boolean
+    if rows and not isinstance(rows[0][5], str):
+        schema["published_at"] = pl.Datetime("us", "UTC")
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    return frame.with_columns(ts=_epoch_us(frame["published_at"]), is_own=pl.col("is_own").cast(pl.Boolean)).drop("published_at")
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def _epoch_us(col: pl.Series) -> pl.Series:
+    """Epoch microseconds from SQLite's text timestamps or a driver's datetimes."""
+    if col.dtype == pl.String:
+        col = col.str.to_datetime(time_unit="us", strict=True).dt.replace_time_zone("UTC")
+    return col.dt.convert_time_zone("UTC").dt.epoch("us")
+
+
+def fetch_posts(store: Store, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Text, title, link and author of the quoted posts, by id (text capped at TEXT_CHARS)."""
+    m = mentions.c
+    out: dict[str, dict[str, Any]] = {}
+    wanted = sorted(set(ids))
+    try:
+        with store.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                q = sa.select(m.id, m.url, m.title, sa.func.substr(m.text, 1, TEXT_CHARS).label("text"), m.author,
+                              m.published_at).where(m.id.in_(wanted[start : start + 500]))
+                for row in conn.execute(q).mappings():
+                    ts = _aware(row["published_at"])
+                    out[row["id"]] = {**row, "published_at": ts.strftime("%Y-%m-%d %H:%M UTC")}
+    except SQLAlchemyError as exc:
+        raise StoreError(f"reading quoted posts for the digest failed: {exc.__class__.__name__}") from exc
+    return out
+
+
+def week_alerts(store: Store, brands: Sequence[str], start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Alerts of ``brands`` whose window overlaps [start, end), oldest first, payload decoded."""
+    t = alerts.c
+    q = (sa.select(alerts).where(t.brand.in_(list(brands)), t.window_start < end, t.window_end >= start)
+         .order_by(t.opened_at, t.key))
+    try:
+        with store.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(q).mappings()]
+    except SQLAlchemyError as exc:
+        raise StoreError(f"reading crisis alerts for the digest failed: {exc.__class__.__name__}") from exc
+    for row in rows:
+        payload = json.loads(row["payload"])
+        row["explanation"] = AlertExplanation.from_dict(payload.get("explanation", payload))
+        for key in ("opened_at", "resolved_at"):
+            row[key] = _aware(row[key]).strftime("%Y-%m-%d %H:%M UTC") if row[key] else ""
+    return rows

@@ -1,0 +1,201 @@
+"""Labels for the weekly digest in the languages a digest can be written in.
+
+Quoted posts are never translated; only the digest's own headings, labels and
+sentences come from here, so adding a language means adding one table.
+"""
+
+from __future__ import annotations
+
+from listening.errors import InputError
+
+LANGUAGES = ("en", "ko", "ja")
+
+_EN = {
+    "title": "Weekly competitor digest",
+    "week": "Week",
+    "window": "Window",
+    "changes": "What changed since last week",
+    "no_changes": "No notable movement this week.",
+    "share_of_voice": "Share of voice",
+    "brand": "Brand",
+    "mentions": "Mentions",
+    "sov": "Share (mentions)",
+    "reach": "Reach",
+    "sov_reach": "Share (reach)",
+    "wow": "vs last week",
+    "sentiment": "Sentiment",
+    "net_sentiment": "Net sentiment",
+    "negative_share": "Negative share",
+    "trend": "8-week net sentiment trend",
+    "themes": "Top themes",
+    "keywords": "Keywords",
+    "posts": "Representative posts",
+    "competitors": "Competitor activity",
+    "own_feeds": "From their own feeds",
+    "campaigns": "Campaigns (surges of positive volume)",
+    "no_activity": "No activity recorded.",
+    "reach_changes": "Reach changes",
+    "reach_pending": "No reach changes supplied for this week.",
+    "crises": "Our crises this week",
+    "no_crises": "No crisis alerts for our brand this week.",
+    "methodology": "Methodology",
+    "sources": "Sources",
+    "model": "Model",
+    "limits": "Known limits",
+    "evidence": "evidence",
+    "own": "own",
+    "day": "Day",
+    "positive": "Positive",
+    "baseline": "Baseline per day",
+    "severity": "Severity",
+    "state": "State",
+    "opened": "Opened",
+    "kind": "Kind",
+    "launch": "launch",
+    "press": "press release",
+    "release": "release",
+    "update": "post",
+    "move_sov": "{brand}: share of voice {before:.1f}% → {after:.1f}% ({delta:+.1f} pp)",
+    "move_net": "{brand}: net sentiment {before:+.2f} → {after:+.2f} ({delta:+.2f})",
+    "move_volume": "{brand}: mentions {before:.0f} → {after:.0f} ({delta:+.0f}%)",
+    "move_campaign": "{brand}: positive surge on {day} ({after:.0f} positive mentions vs {before:.1f}/day)",
+    "move_crisis": "{brand}: crisis alert ({severity}), {after:.1f}× normal negative volume",
+    "limit_text": [
+        "Counts cover public mentions the configured sources returned; private or unindexed posts are not seen.",
+        "Sentiment and topics come from an automatic model and can be wrong on sarcasm, mixed or very short posts.",
+        "Reach is the largest of views, author followers, likes and score: an upper bound of potential exposure, not measured impressions.",
+        "Share of voice is relative to the configured brands only.",
+    ],
+}
+
+_KO = {
+    "title": "주간 경쟁사 다이제스트",
+    "week": "주차",
+    "window": "기간",
+    "changes": "지난주 대비 주요 변화",
+    "no_changes": "이번 주에는 눈에 띄는 변화가 없습니다.",
+    "share_of_voice": "점유율(SOV)",
+    "brand": "브랜드",
+    "mentions": "언급 수",
+    "sov": "점유율(언급)",
+    "reach": "도달",
+    "sov_reach": "점유율(도달)",
+    "wow": "전주 대비",
+    "sentiment": "감성",
+    "net_sentiment": "순감성",
+    "negative_share": "부정 비율",
+    "trend": "8주 순감성 추이",
+    "themes": "주요 테마",
+    "keywords": "키워드",
+    "posts": "대표 게시물",
+    "competitors": "경쟁사 활동",
+    "own_feeds": "경쟁사 자체 채널",
+    "campaigns": "캠페인(긍정 언급 급증)",
+    "no_activity": "기록된 활동이 없습니다.",
+    "reach_changes": "도달 변화",
+    "reach_pending": "이번 주 도달 변화 데이터가 없습니다.",
+    "crises": "이번 주 자사 위기",
+    "no_crises": "이번 주 자사 위기 알림이 없습니다.",
+    "methodology": "방법론",
+    "sources": "출처",
+    "model": "모델",
+    "limits": "한계",
+    "evidence": "근거",
+    "own": "자사",
+    "day": "날짜",
+    "positive": "긍정",
+    "baseline": "일 평균 기준",
+    "severity": "심각도",
+    "state": "상태",
+    "opened": "발생",
+    "kind": "유형",
+    "launch": "출시",
+    "press": "보도자료",
+    "release": "릴리스",
+    "update": "게시물",
+    "move_sov": "{brand}: 점유율 {before:.1f}% → {after:.1f}% ({delta:+.1f}%p)",
+    "move_net": "{brand}: 순감성 {before:+.2f} → {after:+.2f} ({delta:+.2f})",
+    "move_volume": "{brand}: 언급 수 {before:.0f} → {after:.0f} ({delta:+.0f}%)",
+    "move_campaign": "{brand}: {day} 긍정 언급 급증 (긍정 {after:.0f}건, 평소 일 {before:.1f}건)",
+    "move_crisis": "{brand}: 위기 알림({severity}), 부정 언급 평소의 {after:.1f}배",
+    "limit_text": [
+        "설정된 출처가 반환한 공개 언급만 집계하며, 비공개·미색인 게시물은 포함되지 않습니다.",
+        "감성과 주제는 자동 모델의 결과로, 반어·혼합·매우 짧은 글에서는 틀릴 수 있습니다.",
+        "도달은 조회수·작성자 팔로워·좋아요·점수 중 최댓값으로, 실제 노출이 아닌 잠재 노출의 상한입니다.",
+        "점유율은 설정된 브랜드 사이의 상대값입니다.",
+    ],
+}
+
+_JA = {
+    "title": "週次競合ダイジェスト",
+    "week": "週",
+    "window": "期間",
+    "changes": "先週からの主な変化",
+    "no_changes": "今週は目立った変化はありません。",
+    "share_of_voice": "シェア・オブ・ボイス",
+    "brand": "ブランド",
+    "mentions": "言及数",
+    "sov": "シェア(言及)",
+    "reach": "リーチ",
+    "sov_reach": "シェア(リーチ)",
+    "wow": "前週比",
+    "sentiment": "センチメント",
+    "net_sentiment": "ネットセンチメント",
+    "negative_share": "ネガティブ比率",
+    "trend": "8週間のネットセンチメント推移",
+    "themes": "主なテーマ",
+    "keywords": "キーワード",
+    "posts": "代表的な投稿",
+    "competitors": "競合の動き",
+    "own_feeds": "競合自身の発信",
+    "campaigns": "キャンペーン(ポジティブ言及の急増)",
+    "no_activity": "記録された動きはありません。",
+    "reach_changes": "リーチの変化",
+    "reach_pending": "今週のリーチ変化データはありません。",
+    "crises": "今週の自社クライシス",
+    "no_crises": "今週、自社のクライシスアラートはありません。",
+    "methodology": "方法",
+    "sources": "ソース",
+    "model": "モデル",
+    "limits": "既知の制約",
+    "evidence": "根拠",
+    "own": "自社",
+    "day": "日付",
+    "positive": "ポジティブ",
+    "baseline": "1日あたり基準",
+    "severity": "深刻度",
+    "state": "状態",
+    "opened": "発生",
+    "kind": "種類",
+    "launch": "発表",
+    "press": "プレスリリース",
+    "release": "リリース",
+    "update": "投稿",
+    "move_sov": "{brand}: シェア {before:.1f}% → {after:.1f}% ({delta:+.1f}pt)",
+    "move_net": "{brand}: ネットセンチメント {before:+.2f} → {after:+.2f} ({delta:+.2f})",
+    "move_volume": "{brand}: 言及数 {before:.0f} → {after:.0f} ({delta:+.0f}%)",
+    "move_campaign": "{brand}: {day} にポジティブ言及が急増 (ポジティブ {after:.0f} 件、通常 1日 {before:.1f} 件)",
+    "move_crisis": "{brand}: クライシスアラート({severity})、ネガティブ言及は通常の {after:.1f} 倍",
+    "limit_text": [
+        "設定したソースが返した公開の言及のみを集計しており、非公開・未インデックスの投稿は含みません。",
+        "センチメントとトピックは自動モデルによるもので、皮肉・混在・非常に短い投稿では誤ることがあります。",
+        "リーチは閲覧数・投稿者フォロワー数・いいね・スコアの最大値で、実測の表示回数ではなく潜在的な露出の上限です。",
+        "シェアは設定したブランド間の相対値です。",
+    ],
+}
+
+LABELS: dict[str, dict[str, object]] = {"en": _EN, "ko": _KO, "ja": _JA}
+
+
+def labels(lang: str) -> dict[str, object]:
+    """The label table for ``lang``; an unknown language is a user error.
+
+    >>> labels("ko")["share_of_voice"]
+    '점유율(SOV)'
+    >>> sorted(set(labels("en")) ^ set(labels("ja")))
+    []
+    """
+    try:
+        return LABELS[lang]
+    except KeyError:
+        raise InputError(f"unknown digest language {lang!r}; choose one of {', '.join(LANGUAGES)}") from None

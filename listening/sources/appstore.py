@@ -1,0 +1,200 @@
+"""Apple App Store: customer reviews per app and country, and app facts (version, rating) from lookup.
+
+The reviews feed is iTunes' JSON rendering of an Atom feed: every value sits
+in ``{"label": ...}``, the app's own metadata can arrive as an entry (it has no
+``im:rating`` and is left out), and a page with a single review carries it as
+an object instead of a list. Ten pages of 50 are the most Apple serves.
+A new version in :func:`app_facts` is the competitor-release signal.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from listening.errors import ParseError
+from listening.http import HttpClient, redact_url
+from listening.mention import Mention, utc
+from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.text import jsonable
+
+__all__ = ["APPSTORE_BASE", "AppFacts", "AppStoreReviews", "app_facts", "review_to_mention"]
+
+logger = logging.getLogger(__name__)
+
+APPSTORE_BASE = "https://itunes.apple.com"
+MAX_PAGES = 10
+_COUNTRY_LANG = {"jp": "ja", "kr": "ko", "us": "en", "gb": "en", "au": "en", "ca": "en", "tw": "zh", "cn": "zh"}
+
+
+class NotAReview(ValueError):
+    """An entry that is not a usable review; recorded as Skipped (the app metadata entry silently)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def _label(entry: dict[str, Any], *path: str) -> str:
+    """``entry[path...]["label"]`` as text, ``""`` when any step is missing.
+
+    >>> _label({"author": {"name": {"label": "kei"}}}, "author", "name")
+    'kei'
+    >>> _label({}, "im:rating")
+    ''
+    """
+    node: Any = entry
+    for step in path:
+        node = node.get(step) if isinstance(node, dict) else None
+    value = node.get("label") if isinstance(node, dict) else None
+    return str(value).strip() if value is not None else ""
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _entries(feed: Any) -> list[Any]:
+    """``feed.entry`` as a list whatever Apple sent: missing, one object, or a list.
+
+    >>> [len(_entries(f)) for f in ({}, {"entry": {"id": {}}}, {"entry": [{}, {}]})]
+    [0, 1, 2]
+    """
+    entry = feed.get("entry") if isinstance(feed, dict) else None
+    if entry is None:
+        return []
+    return entry if isinstance(entry, list) else [entry]
+
+
+def review_to_mention(
+    entry: dict[str, Any], *, app_id: str, country: str, lang: str, query: str, fetched_at: datetime
+) -> Mention:
+    """One review; the star rating is the ``score``, "helpful" votes (``im:voteSum``) are ``likes``."""
+    rating = _int(_label(entry, "im:rating"))
+    if rating is None:
+        raise NotAReview("not_a_review", f"entry {_label(entry, 'id') or '?'} has no im:rating (app metadata)")
+    review_id = _label(entry, "id")
+    if not review_id:
+        raise NotAReview("no_id", f"review {_label(entry, 'title')!r} has no id")
+    try:
+        published = utc(datetime.fromisoformat(_label(entry, "updated")))
+    except ValueError:
+        raise NotAReview("bad_time", f"review {review_id}: unreadable updated {_label(entry, 'updated')!r}") from None
+    link = entry.get("link")
+    href = (link.get("attributes") or {}).get("href") if isinstance(link, dict) else None
+    return Mention(
+        source="appstore",
+        native_id=review_id,
+        url=href or f"https://apps.apple.com/{country}/app/id{app_id}",
+        title=_label(entry, "title"),
+        text=" ".join(_label(entry, "content").split()),
+        published_at=published,
+        fetched_at=utc(fetched_at),
+        author=_label(entry, "author", "name"),
+        lang=lang,
+        query=query,
+        likes=_int(_label(entry, "im:voteSum")),
+        score=rating,
+        raw=jsonable(entry),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AppStoreReviews:
+    """Most recent reviews of ``app_id`` in one country store (``country`` is the two-letter code)."""
+
+    app_id: str
+    country: str = "jp"
+    base_url: str = APPSTORE_BASE
+    max_pages: int = MAX_PAGES
+    lang: str = ""
+    source: str = "appstore"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_pages <= MAX_PAGES:
+            raise ValueError(f"max_pages must be 1..{MAX_PAGES} (Apple serves no more), got {self.max_pages}")
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.country}:{self.app_id}"
+
+    def page_url(self, page: int) -> str:
+        """Reviews page URL.
+
+        >>> AppStoreReviews("123", "kr").page_url(2)
+        'https://itunes.apple.com/kr/rss/customerreviews/page=2/id=123/sortby=mostrecent/json'
+        """
+        return (f"{self.base_url.rstrip('/')}/{self.country}/rss/customerreviews/page={page}"
+                f"/id={self.app_id}/sortby=mostrecent/json")
+
+    def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
+        cursor = cursor or Cursor()
+        fetched_at = now or datetime.now(timezone.utc)
+        lang = self.lang or _COUNTRY_LANG.get(self.country.lower(), "")
+        mentions: list[Mention] = []
+        skipped: list[Skipped] = []
+        requests = 0
+        for page in range(1, self.max_pages + 1):
+            response = client.get(self.page_url(page))
+            requests += response.attempts
+            payload = response.json()
+            if not isinstance(payload, dict) or not isinstance(payload.get("feed"), dict):
+                raise ParseError(f"{redact_url(response.url)}: not an iTunes reviews feed (no 'feed' object)")
+            reviews: list[Mention] = []
+            for entry in _entries(payload["feed"]):
+                try:
+                    if not isinstance(entry, dict):
+                        raise NotAReview("not_object", f"entry is {type(entry).__name__}, not an object")
+                    reviews.append(review_to_mention(entry, app_id=self.app_id, country=self.country, lang=lang,
+                                                     query=self.key, fetched_at=fetched_at))
+                except NotAReview as bad:
+                    if bad.reason != "not_a_review":
+                        logger.warning("app store %s page %d: skipped %s", self.key, page, bad)
+                        skipped.append(Skipped(bad.reason, str(bad)))
+            seen = {m.native_id for m in mentions}
+            mentions += [m for m in reviews if m.native_id not in seen]
+            reached = cursor.watermark is not None and any(m.published_at <= cursor.watermark for m in reviews)
+            if not reviews or reached:
+                break
+        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions]), skipped, requests=requests)
+
+
+@dataclass(frozen=True, slots=True)
+class AppFacts:
+    """What the store says about an app now; a changed ``version`` means a release."""
+
+    app_id: str
+    name: str
+    version: str
+    release_date: datetime | None
+    release_notes: str
+    average_rating: float | None
+    rating_count: int | None
+
+
+def app_facts(client: HttpClient, app_id: str, country: str = "jp", *, base_url: str = APPSTORE_BASE) -> AppFacts:
+    """Current version, release date and notes, and rating of one app in one country store."""
+    response = client.get(f"{base_url.rstrip('/')}/lookup", params={"id": app_id, "country": country})
+    payload = response.json()
+    results = payload.get("results") if isinstance(payload, dict) else None
+    if not isinstance(results, list) or not results or not isinstance(results[0], dict):
+        raise ParseError(f"{redact_url(response.url)}: no app {app_id} in the {country} store")
+    app = results[0]
+    released = app.get("currentVersionReleaseDate")
+    rating = app.get("averageUserRating")
+    count = app.get("userRatingCount")
+    try:
+        release_date = utc(datetime.fromisoformat(str(released).replace("Z", "+00:00"))) if released else None
+    except ValueError:
+        release_date = None
+    return AppFacts(
+        app_id=str(app.get("trackId") or app_id),
+        name=str(app.get("trackName") or ""),
+        version=str(app.get("version") or ""),
+        release_date=release_date,
+        release_notes=str(app.get("releaseNotes") or "").strip(),
+        average_rating=float(rating) if isinstance(rating, (int, float)) and not isinstance(rating, bool) else None,
+        rating_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+    )

@@ -1,0 +1,283 @@
+"""Mastodon: a hashtag timeline or one account's own posts, read anonymously.
+
+Post search needs a user token, so brands are followed by hashtag and by
+account. Paging follows the ``Link`` header (``rel="next"`` carries
+``max_id``) back to the cursor's watermark; the first request also sends a
+``since_id`` made from the watermark, because Mastodon ids are time-based
+snowflakes, so a well-behaved server returns only newer posts. Some servers
+answer 401 to anonymous tag feeds: that is recorded as a skip, not a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from listening.errors import FetchError, ParseError
+from listening.http import HttpClient, Response, redact_url
+from listening.mention import Mention, utc
+from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.text import jsonable, strip_html
+
+__all__ = [
+    "LinkPaginator",
+    "MastodonAccount",
+    "MastodonHashtag",
+    "parse_link_header",
+    "snowflake_at",
+    "status_to_mention",
+]
+
+logger = logging.getLogger(__name__)
+
+_LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";]+)"?')
+
+
+def parse_link_header(value: str | None) -> dict[str, str]:
+    """``rel -> URL`` from an RFC 8288 ``Link`` header.
+
+    >>> parse_link_header('<https://m.test/api/v1/timelines/tag/acme?max_id=9>; rel="next", '
+    ...                   '<https://m.test/api/v1/timelines/tag/acme?min_id=12>; rel="prev"')["next"]
+    'https://m.test/api/v1/timelines/tag/acme?max_id=9'
+    >>> parse_link_header(None)
+    {}
+    """
+    return {rel: url for url, rel in _LINK.findall(value or "")}
+
+
+def snowflake_at(when: datetime) -> str:
+    """The smallest Mastodon id a status created at ``when`` can have (ms timestamp << 16).
+
+    >>> snowflake_at(datetime(2026, 11, 20, tzinfo=timezone.utc))
+    '117645823180800000'
+    """
+    return str(int(utc(when).timestamp() * 1000) << 16)
+
+
+@dataclass
+class LinkPaginator:
+    """Follow ``rel="next"`` (older posts) until a page reaches ``stop_at`` or the server stops linking.
+
+    >>> p = LinkPaginator(stop_at=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    >>> p.update_state({"link": '<https://m.test/x?max_id=5>; rel="next"'},
+    ...                [datetime(2026, 11, 21, tzinfo=timezone.utc)])
+    >>> (p.has_next_page, p.update_request({"limit": 40}))
+    (True, {'limit': 40, 'max_id': '5'})
+    >>> p.update_state({}, [datetime(2026, 11, 19, tzinfo=timezone.utc)])
+    >>> p.has_next_page
+    False
+    """
+
+    stop_at: datetime | None = None
+    max_id: str | None = None
+    has_next_page: bool = True
+
+    def update_request(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {**params, "max_id": self.max_id} if self.max_id else dict(params)
+
+    def update_state(self, headers: dict[str, str] | Any, published: list[datetime]) -> None:
+        next_url = parse_link_header(headers.get("link")).get("next")
+        reached = self.stop_at is not None and any(p <= self.stop_at for p in published)
+        max_id = dict(parse_qsl(urlsplit(next_url).query)).get("max_id") if next_url else None
+        if not published or reached or not max_id:
+            self.has_next_page = False
+        else:
+            self.max_id = max_id
+
+
+class BadStatus(ValueError):
+    """A status that cannot become a Mention; recorded as Skipped, never escapes."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _time(text: Any, sid: Any) -> datetime:
+    if not isinstance(text, str):
+        raise BadStatus("no_time", f"status {sid} has no created_at")
+    try:
+        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        raise BadStatus("bad_time", f"status {sid}: unreadable created_at {text!r}") from None
+
+
+def status_to_mention(status: dict[str, Any], *, query: str, fetched_at: datetime, is_own: bool = False) -> Mention:
+    """One Mastodon status as a Mention; native id is ``uri`` (the same post on every instance).
+
+    >>> m = status_to_mention({"id": "1", "uri": "https://a.test/users/x/statuses/1", "url": "https://a.test/@x/1",
+    ...     "created_at": "2026-11-24T16:20:00.000Z", "language": None, "content": "<p>Hi &amp; bye</p>",
+    ...     "favourites_count": 3, "account": {"acct": "x", "followers_count": 10}}, query="#acme",
+    ...     fetched_at=datetime(2026, 11, 25, tzinfo=timezone.utc))
+    >>> (m.native_id, m.text, m.lang, m.likes, m.author_followers)
+    ('https://a.test/users/x/statuses/1', 'Hi & bye', '', 3, 10)
+    """
+    uri = status.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise BadStatus("no_id", f"status {status.get('id')} has no uri")
+    published = _time(status.get("created_at"), uri)
+    text = strip_html(status.get("content"))
+    spoiler = strip_html(status.get("spoiler_text"))
+    if not text and not spoiler:
+        raise BadStatus("empty", f"status {uri} has no text (media only?)")
+    account = status.get("account") if isinstance(status.get("account"), dict) else {}
+    return Mention(
+        source="mastodon",
+        native_id=uri,
+        url=status.get("url") or uri,
+        title=spoiler,
+        text=text or spoiler,
+        published_at=published,
+        fetched_at=fetched_at,
+        author=account.get("acct") or "",
+        author_followers=_count(account.get("followers_count")),
+        lang=status.get("language") or "",
+        query=query,
+        is_own=is_own,
+        likes=_count(status.get("favourites_count")),
+        reposts=_count(status.get("reblogs_count")),
+        replies=_count(status.get("replies_count")),
+        raw=jsonable(status),
+    )
+
+
+def _statuses(response: Response) -> list[Any]:
+    payload = response.json()
+    if not isinstance(payload, list):
+        raise ParseError(f"{redact_url(response.url)}: expected a list of statuses, got {type(payload).__name__}")
+    return payload
+
+
+def _read_timeline(
+    client: HttpClient,
+    url: str,
+    params: dict[str, Any],
+    cursor: Cursor,
+    *,
+    query: str,
+    fetched_at: datetime,
+    lookback: timedelta,
+    max_pages: int,
+    is_own: bool = False,
+    requests: int = 0,
+    time_ids: bool = True,
+) -> FetchResult:
+    """Page a status timeline newest-first back to the watermark (or ``lookback`` on a first run)."""
+    stop_at = cursor.watermark or (fetched_at - lookback)
+    pager = LinkPaginator(stop_at=stop_at)
+    first = {**params, "since_id": snowflake_at(stop_at)} if time_ids else params
+    mentions: list[Mention] = []
+    skipped: list[Skipped] = []
+    seen: set[str] = set()
+    pages = 0
+    while pager.has_next_page:
+        if pages >= max_pages:
+            skipped.append(Skipped("request_limit", f"stopped after {pages} pages; older posts not read"))
+            break
+        response = client.get(url, params=pager.update_request(first if pages == 0 else params))
+        pages += 1
+        requests += response.attempts
+        published: list[datetime] = []
+        for index, status in enumerate(_statuses(response)):
+            try:
+                if not isinstance(status, dict):
+                    raise BadStatus("not_object", f"status {index} is {type(status).__name__}, not an object")
+                mention = status_to_mention(status, query=query, fetched_at=fetched_at, is_own=is_own)
+            except BadStatus as bad:
+                logger.warning("mastodon %s: skipped %s", query, bad)
+                skipped.append(Skipped(bad.reason, str(bad)))
+                continue
+            published.append(mention.published_at)
+            if mention.published_at >= stop_at and mention.native_id not in seen:
+                seen.add(mention.native_id)
+                mentions.append(mention)
+        pager.update_state(response.headers, published)
+    new_cursor = cursor.advanced([m.published_at for m in mentions])
+    return FetchResult(mentions, new_cursor, skipped, requests=requests)
+
+
+def _auth_skip(exc: FetchError, cursor: Cursor, what: str) -> FetchResult:
+    detail = f"{what}: HTTP {exc.status} for anonymous access (this server needs a user token); nothing fetched"
+    logger.warning("mastodon %s", detail)
+    return FetchResult([], cursor, [Skipped("auth_required", detail)], requests=1)
+
+
+@dataclass(frozen=True, slots=True)
+class MastodonHashtag:
+    """Public posts tagged ``#tag`` on one instance (``base_url``, e.g. ``https://mastodon.social``).
+
+    ``time_ids=False`` for servers whose ids are not Mastodon's time-based
+    snowflakes (Pleroma/Akkoma): no ``since_id`` is sent, the watermark alone stops paging.
+    """
+
+    base_url: str
+    tag: str
+    limit: int = 40
+    max_pages: int = 5
+    lookback: timedelta = timedelta(days=7)
+    time_ids: bool = True
+    source: str = "mastodon"
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{urlsplit(self.base_url).netloc}:#{self.tag.lstrip('#')}"
+
+    def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
+        cursor = cursor or Cursor()
+        tag = self.tag.lstrip("#")
+        url = f"{self.base_url.rstrip('/')}/api/v1/timelines/tag/{quote(tag, safe='')}"
+        try:
+            return _read_timeline(
+                client, url, {"limit": self.limit}, cursor, query=f"#{tag}",
+                fetched_at=now or datetime.now(timezone.utc), lookback=self.lookback, max_pages=self.max_pages,
+                time_ids=self.time_ids,
+            )
+        except FetchError as exc:
+            if exc.status in (401, 403):
+                return _auth_skip(exc, cursor, f"tag feed #{tag} on {urlsplit(self.base_url).netloc}")
+            raise
+
+
+@dataclass(frozen=True, slots=True)
+class MastodonAccount:
+    """One account's own posts (no replies, no boosts), for reach tracking of own and competitor accounts."""
+
+    base_url: str
+    acct: str
+    is_own: bool = False
+    limit: int = 40
+    max_pages: int = 3
+    lookback: timedelta = timedelta(days=7)
+    time_ids: bool = True
+    source: str = "mastodon"
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{urlsplit(self.base_url).netloc}:@{self.acct.lstrip('@')}"
+
+    def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
+        cursor = cursor or Cursor()
+        base = self.base_url.rstrip("/")
+        acct = self.acct.lstrip("@")
+        response = client.get(f"{base}/api/v1/accounts/lookup", params={"acct": acct})
+        account = response.json()
+        if not isinstance(account, dict) or not isinstance(account.get("id"), str):
+            raise ParseError(f"{redact_url(response.url)}: account lookup for {acct!r} returned no id")
+        result = _read_timeline(
+            client, f"{base}/api/v1/accounts/{quote(account['id'], safe='')}/statuses",
+            {"exclude_replies": "true", "exclude_reblogs": "true", "limit": self.limit}, cursor,
+            query=f"@{acct}", fetched_at=now or datetime.now(timezone.utc), lookback=self.lookback,
+            max_pages=self.max_pages, is_own=self.is_own, requests=response.attempts, time_ids=self.time_ids,
+        )
+        followers = _count(account.get("followers_count"))
+        if followers is not None:
+            result.mentions = [m.with_(author_followers=followers) for m in result.mentions]
+        return result

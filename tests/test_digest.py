@@ -1,0 +1,198 @@
+"""The weekly digest: figures match direct SQL counts, output is reproducible, labels localised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from listening.digest import build_digest, digest_command, parse_week, partition_to_week, slack_message, write_digest
+from listening.errors import InputError
+from listening.store import Store, mentions, scores
+from tests.test_digest_fixtures import MODEL, Builder, config, open_store, populate
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = open_store(tmp_path)
+    populate(s)
+    return s
+
+
+def _sql_counts(store, start: str, end: str) -> dict[tuple[str, str], int]:
+    q = (sa.select(mentions.c.brand, scores.c.sentiment, sa.func.count())
+         .join(scores, sa.and_(scores.c.text_hash == mentions.c.text_hash, scores.c.model_id == MODEL))
+         .where(mentions.c.published_at >= sa.func.datetime(start), mentions.c.published_at < sa.func.datetime(end),
+                mentions.c.brand.in_(["acme", "rival", "other"]))
+         .group_by(mentions.c.brand, scores.c.sentiment))
+    with store.engine.connect() as conn:
+        return {(b, s): n for b, s, n in conn.execute(q).all()}
+
+
+def test_share_of_voice_and_sentiment_match_sql(store) -> None:
+    d = build_digest(store, config(), "2026-W46", MODEL)
+    now = _sql_counts(store, "2026-11-09", "2026-11-16")
+    prev = _sql_counts(store, "2026-11-02", "2026-11-09")
+    total, total_prev = sum(now.values()), sum(prev.values())
+    assert total == 35 and d.methodology.total_mentions == total
+    for s in d.share_of_voice:
+        n = sum(v for (b, _), v in now.items() if b == s.brand)
+        n0 = sum(v for (b, _), v in prev.items() if b == s.brand)
+        assert (s.mentions, s.mentions_prev) == (n, n0)
+        assert s.share == pytest.approx(n / total) and s.share_prev == pytest.approx(n0 / total_prev)
+    for s in d.sentiment:
+        pos, neg = now.get((s.brand, "positive"), 0), now.get((s.brand, "negative"), 0)
+        assert (s.positive, s.negative, s.total) == (pos, neg, s.total)
+        assert s.net == pytest.approx((pos - neg) / s.total) and s.negative_share == pytest.approx(neg / s.total)
+        assert len(s.trend) == 8 and s.trend[-1] == s.net
+    assert [s.brand for s in d.share_of_voice] == ["rival", "acme", "other"]
+
+
+def test_reach_is_the_largest_engagement_figure(store) -> None:
+    d = build_digest(store, config(), "2026-W46", MODEL)
+    acme = next(s for s in d.share_of_voice if s.brand == "acme")
+    assert acme.reach == sum(100 * (i + 1) for i in range(10))
+    rival = next(s for s in d.share_of_voice if s.brand == "rival")
+    assert rival.reach == sum(100 * (i + 1) for i in range(10)) + sum(5000 + i for i in range(8)) + 90_000
+    assert sum(s.reach_share for s in d.share_of_voice) == pytest.approx(1.0)
+
+
+def test_competitor_activity_campaigns_crises_and_changes(store) -> None:
+    d = build_digest(store, config(), "2026-W46", MODEL)
+    assert [(a.brand, a.kind) for a in d.activity] == [("rival", "press"), ("rival", "launch")]
+    assert [(c.brand, c.day, c.positive) for c in d.campaigns] == [("rival", "2026-11-11", 8)]
+    assert d.campaigns[0].evidence is not None and d.campaigns[0].evidence.url.startswith("https://")
+    assert [(c.brand, c.severity, c.terms) for c in d.crises] == [("acme", "high", ["refund", "outage"])]
+    assert 3 <= len(d.changes) <= 5 and d.changes[0].kind == "crisis"
+    assert all(m.evidence is None or m.evidence.url.startswith("https://") for m in d.changes)
+    themes = {t.topic: t for t in d.themes["rival"]}
+    assert themes["campaign"].count == 8 and "giveaway" in themes["campaign"].keywords
+    assert themes["campaign"].posts and themes["campaign"].posts[0].lang == "en"
+
+
+def test_reach_changes_hook_is_rendered(store, tmp_path: Path) -> None:
+    change = {"brand": "rival", "account": "@rival", "platform": "x", "before": 0.02, "after": 0.05,
+              "url": "javascript:alert(1)", "summary": "<b>engagement</b> jumped"}
+    d = build_digest(store, config(), "2026-W46", MODEL, reach_changes=[change])
+    assert d.reach_changes[0].change == pytest.approx(1.5) and d.reach_changes[0].url == ""
+    html = write_digest(d, tmp_path / "out").html.read_text(encoding="utf-8")
+    assert "&lt;b&gt;engagement&lt;/b&gt; jumped" in html and "javascript:" not in html
+
+
+@dataclass(frozen=True)
+class DetectorChange:
+    """The fields of ``listening.reach.ReachChange`` (kept local so this test does not track that module)."""
+
+    platform: str
+    account: str
+    changed_at: datetime
+    direction: str
+    magnitude: float
+    attribution: str
+    ci_low: float
+    ci_high: float
+    detected_at: datetime
+    posts_after: int
+
+
+def test_reach_changes_from_the_reach_detector(store) -> None:
+    change = DetectorChange(platform="bluesky", account="@rival.example", changed_at=datetime(2026, 11, 10, tzinfo=timezone.utc),
+                               direction="down", magnitude=-0.35, attribution="platform", ci_low=-0.5, ci_high=-0.2,
+                               detected_at=datetime(2026, 11, 12, tzinfo=timezone.utc), posts_after=6)
+    r = build_digest(store, config(), "2026-W46", MODEL, reach_changes=[change]).reach_changes[0]
+    assert (r.platform, r.account, r.change, r.at) == ("bluesky", "@rival.example", -0.35, "2026-11-10T00:00:00+00:00")
+    assert r.summary == "platform; 95% CI -50%…-20%"
+
+
+def test_rerun_is_byte_identical(store, tmp_path: Path) -> None:
+    first = write_digest(build_digest(store, config(), "2026-W46", MODEL), tmp_path / "a")
+    second = write_digest(build_digest(store, config(), "2026-W46", MODEL), tmp_path / "b")
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == ["digest-2026-W46-sentiment.png", "digest-2026-W46-sov.png", "digest-2026-W46.html", "digest-2026-W46.md"]
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert "](digest-2026-W46-sov.png)" in first.markdown.read_text(encoding="utf-8")
+    assert second.html.name == "digest-2026-W46.html"
+
+
+@pytest.mark.parametrize("lang, heading, label", [
+    pytest.param("ko", "점유율(SOV)", "이번 주 자사 위기", id="ko"),
+    pytest.param("ja", "シェア・オブ・ボイス", "今週の自社クライシス", id="ja"),
+    pytest.param("en", "Share of voice", "Our crises this week", id="en"),
+])
+def test_labels_follow_the_language_and_posts_stay_original(store, tmp_path: Path, lang: str, heading: str, label: str) -> None:
+    files = write_digest(build_digest(store, config(lang=lang), "2026-W46", MODEL), tmp_path)
+    html, md = files.html.read_text(encoding="utf-8"), files.markdown.read_text(encoding="utf-8")
+    assert f'<html lang="{lang}">' in html
+    for text in (html, md):
+        assert heading in text and label in text
+        assert "Rival launches the Orbit 2" in text
+
+
+def test_lang_argument_overrides_config(store) -> None:
+    assert build_digest(store, config(lang="en"), "2026-W46", MODEL, lang="ja").lang == "ja"
+    with pytest.raises(InputError, match="unknown digest language"):
+        build_digest(store, config(), "2026-W46", MODEL, lang="fr")
+
+
+def test_week_start_and_timezone_move_the_window(store) -> None:
+    late_sunday = Builder("late")
+    late_sunday.add("acme", datetime(2026, 11, 8, 20, tzinfo=timezone.utc), "positive")
+    late_sunday.write(store)
+    utc = build_digest(store, config(), "2026-W46", MODEL)
+    seoul = build_digest(store, config(tz="Asia/Seoul"), "2026-W46", MODEL)
+    assert seoul.start == "2026-11-09 00:00 KST" and utc.start == "2026-11-09 00:00 UTC"
+    assert seoul.methodology.total_mentions == utc.methodology.total_mentions + 1
+    sunday = config().model_copy(update={"project": config().project.model_copy(update={"week_start": "sunday"})})
+    assert build_digest(store, sunday, "2026-W46", MODEL).start == "2026-11-08 00:00 UTC"
+
+
+@pytest.mark.parametrize("week", ["2026-46", "2026-W5", "W46", "2026-W00", "2026-W54", "", "2026-W46; DROP TABLE"])
+def test_bad_week_strings_are_input_errors(week: str) -> None:
+    with pytest.raises(InputError, match="ISO week"):
+        parse_week(week)
+
+
+def test_partition_keys_map_to_iso_weeks() -> None:
+    assert partition_to_week("2025-01-06") == "2025-W02"
+    assert partition_to_week("2026-12-28") == "2026-W53"
+    with pytest.raises(InputError):
+        partition_to_week("2026-W46")
+
+
+def test_digest_command_writes_into_out_dir(store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "listening.yaml"
+    path.write_text("project: {name: acme-listening}\nbrands:\n  - {key: acme, name: Acme, own: true}\n"
+                    "  - {key: rival, name: Rival}\n  - {key: other, name: Other Co}\n", encoding="utf-8")
+    monkeypatch.setenv("LISTENING_DATABASE_URL", str(store.engine.url))
+    html = digest_command("2026-W46", "ko", tmp_path / "out", path, model_id=MODEL)
+    assert html == tmp_path / "out" / "digest-2026-W46.html" and "점유율" in html.read_text(encoding="utf-8")
+    with pytest.raises(InputError):
+        digest_command("46", None, tmp_path / "out", path, model_id=MODEL)
+
+
+def test_slack_message_has_headlines_and_location(store) -> None:
+    d = build_digest(store, config(), "2026-W46", MODEL)
+    text, blocks = slack_message(d, "/srv/digests/digest-2026-W46.html")
+    assert "2026-W46" in text and blocks[0]["type"] == "header"
+    body = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
+    assert "Share of voice" in body and "Rival" in body
+    assert "/srv/digests/digest-2026-W46.html" in blocks[-1]["elements"][0]["text"]
+
+
+def test_empty_store_still_renders(tmp_path: Path) -> None:
+    files = write_digest(build_digest(open_store(tmp_path), config(), "2026-W46", MODEL), tmp_path / "out")
+    assert "No notable movement" in files.html.read_text(encoding="utf-8")
+
+
+@pytest.mark.postgres
+def test_postgres_store_gives_the_same_digest(store, pg_url: str) -> None:
+    pg = Store.open(pg_url)
+    populate(pg)
+    try:
+        assert build_digest(pg, config(), "2026-W46", MODEL).to_dict() == build_digest(store, config(), "2026-W46", MODEL).to_dict()
+    finally:
+        pg.engine.dispose()

@@ -1,0 +1,74 @@
+"""Hatena Bookmark: the recorded RDF search feed and the bookmark count API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+
+from listening.errors import ParseError
+from listening.http import HttpClient, HttpPolicy, Politeness, Retry, Timeouts
+from listening.mention import Mention
+from listening.sources.hatena import HatenaSearch, bookmark_counts
+from tests.fault_server import FIXTURES, FaultServer, Recorded, Reply, dynamic, fault_server, fixture, ok  # noqa: F401
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+COUNTS = "/count/entries"
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[HttpClient]:
+    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
+                        politeness=Politeness(min_interval_s=0))
+    with HttpClient(policy) as c:
+        yield c
+
+
+def search(server: FaultServer) -> HatenaSearch:
+    server.route("/q/acme", fixture("hatena_search_acme.rdf", "application/rss+xml; charset=utf-8"))
+    return HatenaSearch("acme", base_url=server.base_url)
+
+
+def test_search_feed_becomes_mentions(fault_server: FaultServer, client: HttpClient) -> None:
+    result = search(fault_server).fetch(client, now=NOW)
+    first, second = result.mentions
+    assert first == Mention(
+        source="hatena", native_id="https://zenn.example.dev/kei/articles/acme-cli-crash",
+        url="https://zenn.example.dev/kei/articles/acme-cli-crash", title="Acme CLI 3.0 の同期クラッシュを回避する方法",
+        text="Acme CLI 3.0 で sync が落ちる問題の回避策をまとめました。",
+        published_at=datetime(2026, 11, 24, 23, 40, 12, tzinfo=UTC), fetched_at=NOW, lang="ja", query="acme",
+        likes=112, score=112,
+    )
+    assert (second.published_at, second.likes) == (datetime(2026, 11, 24, 9, 5, tzinfo=UTC), 3)
+    assert json.loads(json.dumps(first.raw))["hatena_bookmarkcount"] == "112"
+    assert result.cursor.watermark == first.published_at
+
+
+def test_search_sends_the_documented_parameters(fault_server: FaultServer, client: HttpClient) -> None:
+    search(fault_server).fetch(client, now=NOW)
+    sent = fault_server.hits("/q/acme")[0]
+    assert {k: v[0] for k, v in sent.query.items()} == {"target": "text", "mode": "rss", "sort": "recent"}
+
+
+def test_counts_are_asked_50_urls_at_a_time(fault_server: FaultServer, client: HttpClient) -> None:
+    recorded = json.loads((FIXTURES / "hatena_counts.json").read_text())
+
+    def respond(request: Recorded) -> Reply:
+        body = {u: recorded[u] for u in request.query["url"] if u in recorded}  # unknown pages: absent
+        return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+    fault_server.route(COUNTS, dynamic(respond))
+    urls = list(recorded) + [f"https://other.example/{i}" for i in range(60)] + [next(iter(recorded))]
+    counts = bookmark_counts(client, urls, base_url=fault_server.base_url)
+    assert [len(r.query["url"]) for r in fault_server.hits(COUNTS)] == [50, 12]
+    assert counts["https://zenn.example.dev/kei/articles/acme-cli-crash"] == 131
+    assert (counts["https://other.example/7"], len(counts)) == (0, 62)
+
+
+def test_count_answer_not_an_object_is_a_parse_error(fault_server: FaultServer, client: HttpClient) -> None:
+    fault_server.route(COUNTS, ok(b"[]", "application/json"))
+    with pytest.raises(ParseError, match="URL -> count"):
+        bookmark_counts(client, ["https://a.example/"], base_url=fault_server.base_url)
