@@ -93,6 +93,14 @@ def cmd_detect_spikes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from listening.digest import digest_command
+
+    path = digest_command(args.week, args.lang, args.out, _config_path(args))
+    print(f"wrote {path} (Markdown and charts beside it)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="listening",
@@ -148,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help="SERIES.csv with columns timestamp,value")
     p.add_argument("--output", required=True, help="ALARMS.csv to write")
     p.set_defaults(func=cmd_detect_spikes)
+
+    p = sub.add_parser("digest", help="write the weekly competitor digest (HTML + Markdown + charts) for one ISO week",
+                       description="Builds the weekly competitor digest for one ISO week from the store and writes "
+                       "digest-<week>.html (self-contained), digest-<week>.md and chart PNGs.")
+    p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W46")
+    p.add_argument("--lang", choices=["en", "ko", "ja"], help="digest language (default: project.digest_language)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: $LISTENING_HOME/digests)")
+    p.add_argument("--config", help="listening config YAML (default: $LISTENING_CONFIG, else the demo replay)")
+    p.set_defaults(func=cmd_digest)
 
     from listening.nlp.cli import register as register_model_commands
 

@@ -45,6 +45,17 @@ class Endpoints(_Strict):
     google_news: str = "https://news.google.com"
     hackernews: str = "https://hn.algolia.com"
     youtube: str = "https://www.youtube.com"
+    mastodon: str = Field(default="", description="non-empty overrides every instance (offline replay)")
+    bluesky: str = "https://public.api.bsky.app"
+    bluesky_search: str = "https://api.bsky.app"
+    bluesky_session: str = "https://bsky.social/xrpc/com.atproto.server.createSession"
+    gdelt: str = "https://api.gdeltproject.org"
+    appstore: str = "https://itunes.apple.com"
+    hatena: str = "https://b.hatena.ne.jp"
+    naver: str = "https://openapi.naver.com"
+    reddit: str = "https://www.reddit.com"
+    reddit_oauth: str = "https://oauth.reddit.com"
+    reddit_token: str = "https://www.reddit.com/api/v1/access_token"
 
 
 class FeedSource(_Strict):
@@ -82,6 +93,52 @@ class YouTubeSource(_Strict):
     channel_id: str
 
 
+class MastodonTagSource(_Strict):
+    instance: str
+    tag: str
+
+
+class BlueskySearchSource(_Strict):
+    """Post search; needs LISTENING_BLUESKY_IDENTIFIER and LISTENING_BLUESKY_APP_PASSWORD."""
+
+    query: str
+    lang: str = ""
+
+
+class GdeltSource(_Strict):
+    query: str
+    lookback_days: int = Field(default=1, ge=1, le=90)
+
+
+class AppStoreSource(_Strict):
+    app_id: str
+    countries: list[str] = Field(default_factory=lambda: ["jp"])
+
+
+class HatenaSource(_Strict):
+    query: str
+
+
+class NaverSource(_Strict):
+    """Needs LISTENING_NAVER_CLIENT_ID and LISTENING_NAVER_CLIENT_SECRET."""
+
+    query: str
+    kinds: list[Literal["news", "blog", "cafearticle"]] = Field(default_factory=lambda: ["news", "blog"])
+
+
+class RedditSource(_Strict):
+    """A search query (Atom, or OAuth JSON with LISTENING_REDDIT_CLIENT_ID/_SECRET) or one subreddit."""
+
+    query: str = ""
+    subreddit: str = ""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "RedditSource":
+        if bool(self.query) == bool(self.subreddit):
+            raise ValueError("give exactly one of query or subreddit")
+        return self
+
+
 class Account(_Strict):
     """An own or competitor account whose posts are re-observed for reach tracking."""
 
@@ -95,6 +152,13 @@ class BrandSources(_Strict):
     google_news: list[GoogleNewsSource] = Field(default_factory=list)
     hackernews: list[HackerNewsSource] = Field(default_factory=list)
     youtube: list[YouTubeSource] = Field(default_factory=list)
+    mastodon: list[MastodonTagSource] = Field(default_factory=list)
+    bluesky: list[BlueskySearchSource] = Field(default_factory=list)
+    gdelt: list[GdeltSource] = Field(default_factory=list)
+    appstore: list[AppStoreSource] = Field(default_factory=list)
+    hatena: list[HatenaSource] = Field(default_factory=list)
+    naver: list[NaverSource] = Field(default_factory=list)
+    reddit: list[RedditSource] = Field(default_factory=list)
     accounts: list[Account] = Field(default_factory=list)
 
 

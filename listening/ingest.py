@@ -125,7 +125,7 @@ def _store_result(config: ListeningConfig, store: Store, task: SourceTask, resul
             task_report.unmatched += 1
             continue
         detected = detect_language(f"{m.title}\n{m.text}")
-        m = m.with_(brand=brands[0], is_own=task.own_channel, query=task.key,
+        m = m.with_(brand=brands[0], is_own=task.is_own, query=task.key,
                     lang=detected if detected != "und" else (m.lang or detected))
         candidates.append((keyed(m), brands))
     brands_of = {k.mention.id: b for k, b in candidates}

@@ -12,6 +12,7 @@ from dagster_project.assets.ingest import source_assets
 from dagster_project.assets.mentions import mentions
 from dagster_project.assets.timeseries import brand_timeseries
 from dagster_project.resources import ListeningResource
+from listening.sources.plan import SOURCE_KINDS
 from listening.store import Store, brand_hourly
 
 
@@ -24,12 +25,14 @@ def test_asset_graph_snapshot() -> None:
     graph = {}
     for spec in defs.resolve_all_asset_specs():
         graph[spec.key.to_user_string()] = (spec.group_name, sorted(d.asset_key.to_user_string() for d in spec.deps))
-    assert graph["mentions"] == ("mentions", ["google_news_mentions", "hackernews_mentions", "rss_mentions", "youtube_mentions"])
+    assert graph["mentions"] == ("mentions", sorted(f"{kind}_mentions" for kind in SOURCE_KINDS))
+    assert {"mastodon", "bluesky", "gdelt", "appstore", "hatena", "naver", "reddit"} < set(SOURCE_KINDS)
     assert graph["brand_timeseries"] == ("analytics", ["mentions"])
     assert graph["scored_mentions"] == ("mentions", ["mentions"])
     assert graph["crisis_signals"] == ("crisis", ["scored_mentions"])
     assert graph["crisis_alerts"] == ("crisis", ["crisis_signals"])
-    for kind in ("rss", "google_news", "hackernews", "youtube"):
+    assert graph["weekly_competitor_digest"] == ("digest", ["crisis_alerts", "scored_mentions"])
+    for kind in SOURCE_KINDS:
         assert graph[f"{kind}_mentions"] == ("ingest", [])
 
 

@@ -13,6 +13,13 @@ DESCRIPTIONS = {
     "google_news": "Google News RSS searches per brand query and locale (ko/ja/en).",
     "hackernews": "Hacker News stories and comments via the Algolia search_by_date API.",
     "youtube": "YouTube channel feeds of the brands (views and likes kept for reach).",
+    "mastodon": "Mastodon hashtag timelines and own/competitor account statuses (favourites, boosts, followers).",
+    "bluesky": "Bluesky author feeds of own/competitor accounts; post search when an app password is set.",
+    "gdelt": "GDELT DOC 2.0 article lists for the brand queries (at most one request per 5 s).",
+    "appstore": "Apple App Store customer reviews with star ratings, per country.",
+    "hatena": "Hatena Bookmark search (Japanese) with bookmark counts.",
+    "naver": "Naver news/blog/cafe search (Korean), when Naver API keys are set.",
+    "reddit": "Reddit search and subreddit feeds (Atom; OAuth JSON when a client id is set).",
 }
 
 

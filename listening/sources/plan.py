@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from listening.config import ListeningConfig
 from listening.http import HttpClient
 from listening.sources.base import Connector, Cursor, FetchResult
+from listening.sources.appstore import AppStoreReviews
+from listening.sources.bluesky import AppPassword, BlueskyAuthor, BlueskySearch
+from listening.sources.gdelt import GdeltSearch
 from listening.sources.hackernews import HackerNewsSearch
+from listening.sources.hatena import HatenaSearch
+from listening.sources.mastodon import MastodonAccount, MastodonHashtag
+from listening.sources.naver import NaverSearch
+from listening.sources.reddit import ClientCredentials, RedditOAuthSearch, RedditSearch, RedditSubreddit
 from listening.sources.rss import FeedConnector, GoogleNewsSearch, YouTubeChannel
 
-SOURCE_KINDS = ("rss", "google_news", "hackernews", "youtube")
+SOURCE_KINDS = ("rss", "google_news", "hackernews", "youtube", "mastodon", "bluesky", "gdelt", "appstore", "hatena", "naver", "reddit")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SourceTask:
     """A connector plus who it belongs to.
 
-    ``own_channel`` marks a brand's own voice (its blog, press room, channel):
-    such posts are attributed to the brand even when they do not name it.
+    ``own_channel`` marks a channel that is about the brand by construction (its
+    blog, press room, account, app reviews): such items are attributed to the brand
+    even when they do not name it.
     """
 
     connector: Connector
     brand: str | None
     own_channel: bool
+    own_voice: bool | None = None
+
+    @property
+    def is_own(self) -> bool:
+        """Posted by the brand itself (blog, press, account) rather than about it (reviews)."""
+        return self.own_channel if self.own_voice is None else self.own_voice
 
     @property
     def source(self) -> str:
@@ -42,9 +58,11 @@ def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
     """All source tasks of a config, each query/feed once even if several brands list it."""
     tasks: dict[tuple[str, str], SourceTask] = {}
     ep = config.endpoints
+    bluesky_auth = AppPassword(session_url=ep.bluesky_session)
+    reddit_auth = ClientCredentials(token_url=ep.reddit_token)
 
-    def add(connector: Connector, brand: str, own: bool) -> None:
-        tasks.setdefault((connector.source, connector.key), SourceTask(connector, brand, own))
+    def add(connector: Connector, brand: str, own: bool, voice: bool | None = None) -> None:
+        tasks.setdefault((connector.source, connector.key), SourceTask(connector, brand, own, voice))
 
     for brand in config.brands:
         s = brand.sources
@@ -58,4 +76,37 @@ def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
         for hn in s.hackernews:
             add(HackerNewsSearch(hn.query, base_url=ep.hackernews, min_points=hn.min_points,
                                  lookback=timedelta(days=hn.lookback_days)), brand.key, False)
+        for t in s.mastodon:
+            add(MastodonHashtag(ep.mastodon or t.instance, t.tag), brand.key, False)
+        for a in s.accounts:
+            if a.platform == "mastodon":
+                add(MastodonAccount(ep.mastodon or a.instance, a.handle, is_own=True), brand.key, True)
+            elif a.platform == "bluesky":
+                add(BlueskyAuthor(a.handle, base_url=ep.bluesky, is_own=True), brand.key, True)
+        for b in s.bluesky:
+            if bluesky_auth.configured:
+                add(BlueskySearch(b.query, base_url=ep.bluesky_search, auth=bluesky_auth, lang=b.lang), brand.key, False)
+            else:
+                logger.info("Bluesky search %r not planned: set LISTENING_BLUESKY_IDENTIFIER and LISTENING_BLUESKY_APP_PASSWORD", b.query)
+        for g in s.gdelt:
+            add(GdeltSearch(g.query, base_url=ep.gdelt, lookback=timedelta(days=g.lookback_days)), brand.key, False)
+        for app in s.appstore:
+            for country in app.countries:
+                add(AppStoreReviews(app.app_id, country, base_url=ep.appstore), brand.key, True, False)
+        for h in s.hatena:
+            add(HatenaSearch(h.query, base_url=ep.hatena), brand.key, False)
+        for n in s.naver:
+            for kind in n.kinds:
+                naver = NaverSearch(n.query, kind, base_url=ep.naver)
+                if naver.configured:
+                    add(naver, brand.key, False)
+                else:
+                    logger.info("Naver %s search %r not planned: set LISTENING_NAVER_CLIENT_ID and LISTENING_NAVER_CLIENT_SECRET", kind, n.query)
+        for r in s.reddit:
+            if r.subreddit:
+                add(RedditSubreddit(r.subreddit, base_url=ep.reddit, is_own=brand.own), brand.key, False)
+            elif reddit_auth.configured:
+                add(RedditOAuthSearch(r.query, base_url=ep.reddit_oauth, auth=reddit_auth), brand.key, False)
+            else:
+                add(RedditSearch(r.query, base_url=ep.reddit), brand.key, False)
     return list(tasks.values())
