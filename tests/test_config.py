@@ -84,3 +84,11 @@ def test_environment_variables_fill_in_secrets_and_urls(tmp_path: Path, monkeypa
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="nope.yaml: file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_the_readme_config_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Configuration", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = load_config(write(tmp_path, example))
+    assert config.own_brand.key == "acme"
+    assert config.own_brand.sources.appstore[0].countries == ["jp", "kr", "us"]
