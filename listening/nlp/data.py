@@ -1,0 +1,122 @@
+"""Labelled sentiment data: reading the shared TSVs and a reproducible split.
+
+The validation split is a pure function of each text (hash → 10 %), so anyone
+with the same files gets the same split without a stored list.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from listening.errors import InputError
+
+LABELS = ("negative", "neutral", "positive")
+SOURCE_FILES = ("umsab_train_val.tsv", "tweeteval_en.tsv", "nsmc_ko.tsv", "amazon_ja.tsv")
+VALIDATION_PERCENT = 10
+MAX_VALIDATION_PER_SOURCE = 2000
+DEFAULT_MAX_PER_SOURCE = 10000
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled text (label 0 negative, 1 neutral, 2 positive)."""
+
+    text: str
+    label: int
+    lang: str
+    source: str
+
+
+def default_data_dir() -> Path:
+    """``$LISTENING_SENTIMENT_DATA`` or ``../shared/data/sentiment`` beside the repo."""
+    env = os.environ.get("LISTENING_SENTIMENT_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared" / "data" / "sentiment"
+
+
+def text_hash(text: str) -> str:
+    """Stable key of a text (split assignment, caches).
+
+    >>> text_hash("hello")[:8]
+    '2cf24dba'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_validation(text: str) -> bool:
+    """Whether a text belongs to the held-out 10 % (decided by its hash)."""
+    return int(text_hash(text)[:8], 16) % 100 < VALIDATION_PERCENT
+
+
+def read_labelled_tsv(path: Path, source: str | None = None) -> Iterator[Example]:
+    """Yield labelled rows; unlabelled rows (empty label) are skipped."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            header = next(reader, None)
+            if not header or "text" not in header or "label" not in header:
+                raise InputError(f"{path}: header must contain 'text' and 'label' columns")
+            col = {name: i for i, name in enumerate(header)}
+            for lineno, row in enumerate(reader, start=2):
+                if len(row) < len(header):
+                    continue
+                label = row[col["label"]].strip()
+                if label == "":
+                    continue
+                if label not in ("0", "1", "2"):
+                    raise InputError(f"{path}:{lineno}: label {label!r} is not 0, 1 or 2")
+                lang = row[col["lang"]] if "lang" in col else ""
+                yield Example(row[col["text"]], int(label), lang, source or path.stem)
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+
+def report_groups(examples: list[Example]) -> list[list[str]]:
+    """Evaluation groups of each example: its file, plus ``umsab/<lang>`` for UMSAB tweets.
+
+    >>> report_groups([Example("t", 1, "es", "umsab_train_val")])
+    [['umsab_train_val', 'umsab/es']]
+    """
+    return [[e.source] + ([f"umsab/{e.lang}"] if e.source.startswith("umsab") else []) for e in examples]
+
+
+def _cap(examples: list[Example], limit: int) -> list[Example]:
+    """Deterministic subsample: the ``limit`` examples with the smallest hashes."""
+    if limit <= 0 or len(examples) <= limit:
+        return examples
+    return sorted(examples, key=lambda e: text_hash("cap:" + e.text))[:limit]
+
+
+def load_split(
+    data_dir: Path, split: str, max_per_source: int = DEFAULT_MAX_PER_SOURCE
+) -> dict[str, list[Example]]:
+    """Examples of ``split`` ("train" or "validation") per source file, deduplicated."""
+    if split not in ("train", "validation"):
+        raise InputError(f"unknown split {split!r}; use 'train' or 'validation'")
+    if not data_dir.is_dir():
+        raise InputError(f"sentiment data directory {data_dir} does not exist; pass --data-dir")
+    out: dict[str, list[Example]] = {}
+    for name in SOURCE_FILES:
+        path = data_dir / name
+        if not path.is_file():
+            continue
+        seen: set[str] = set()
+        chosen = []
+        for ex in read_labelled_tsv(path, source=path.stem):
+            if ex.text in seen or is_validation(ex.text) != (split == "validation"):
+                continue
+            seen.add(ex.text)
+            chosen.append(ex)
+        limit = MAX_VALIDATION_PER_SOURCE if split == "validation" else max_per_source
+        out[path.stem] = _cap(chosen, limit)
+    if not out:
+        raise InputError(f"no sentiment files ({', '.join(SOURCE_FILES)}) in {data_dir}")
+    return out

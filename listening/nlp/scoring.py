@@ -1,0 +1,175 @@
+"""Score mentions: sentiment, topic and embedding from one forward pass per text.
+
+Two backends share one interface (``forward(texts) -> (probs, embeddings)``):
+the bundled e5 encoder with the committed sentiment head, or any Hugging Face
+sequence-classification model (id or local path) whose labels can be read as
+negative/neutral/positive. Topics always use the same pass's embeddings.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from listening.errors import ModelError
+from listening.nlp.encoder import DEFAULT_MAX_LENGTH, Encoder, default_threads, length_sorted_batches, mean_pool
+from listening.nlp.heads import LABEL_NAMES, SentimentHead
+from listening.nlp.labels import normalise_labels
+from listening.nlp.topics import TopicTaxonomy
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "sentiment"
+
+
+def default_model() -> str:
+    """``$LISTENING_MODEL`` or the committed head under ``models/sentiment``."""
+    return os.environ.get("LISTENING_MODEL") or str(DEFAULT_MODEL_DIR)
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Model output for one text."""
+
+    sentiment: str
+    p_negative: float
+    p_neutral: float
+    p_positive: float
+    topic: str
+    embedding: np.ndarray
+
+
+class HeadBackend:
+    """Bundled e5 encoder + trained head: one pass gives features and embedding."""
+
+    def __init__(self, head_dir: Path, home: Path | None = None, threads: int | None = None) -> None:
+        self.head = SentimentHead.from_pretrained(head_dir)
+        max_length = int(self.head.config.get("max_length", DEFAULT_MAX_LENGTH))
+        self.encoder = Encoder.default(home, max_length=max_length, threads=threads)
+        if self.head.encoder_id and self.head.encoder_id != self.encoder.encoder_id:
+            raise ModelError(
+                f"head in {head_dir} was trained on encoder {self.head.encoder_id}, "
+                f"but {self.encoder.encoder_id} is installed"
+            )
+        self.model_id = f"{self.encoder.encoder_id}+head-{self.head.version}"
+
+    def forward(self, texts: Sequence[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        out = self.encoder.encode(texts, batch_size=batch_size)
+        return self.head.predict_proba(out.features), out.embeddings
+
+
+class HFClassifierBackend:
+    """Any transformers sequence classifier; embeddings = mean-pooled last layer."""
+
+    def __init__(self, model, tokenizer, model_id: str, max_length: int = DEFAULT_MAX_LENGTH) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.order = normalise_labels(model.config.id2label)
+        self.max_length = max_length
+        self.model_id = model_id
+
+    @classmethod
+    def from_pretrained(cls, model: str, threads: int | None = None) -> HFClassifierBackend:
+        """Load a classifier by hub id (cache only when offline) or local path."""
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        torch.set_num_threads(threads or default_threads())
+        local = Path(model).is_dir()
+        offline = local or os.environ.get("HF_HUB_OFFLINE") == "1"
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=offline)
+            classifier = AutoModelForSequenceClassification.from_pretrained(
+                model, local_files_only=offline, dtype=torch.float32
+            )
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load sequence-classification model {model!r}: {exc}") from exc
+        return cls(classifier, tokenizer, f"hf:{Path(model).resolve() if local else model}")
+
+    def forward(self, texts: Sequence[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        n = len(texts)
+        probs = np.zeros((n, 3), dtype=np.float32)
+        emb = np.zeros((n, self.model.config.hidden_size), dtype=np.float32)
+        if n == 0:
+            return probs, emb
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        pad = self.tokenizer.pad_token_id or 0
+        for batch in length_sorted_batches([len(x) for x in ids], batch_size):
+            width = max(len(ids[i]) for i in batch)
+            input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
+                mask[row, : len(ids[i])] = 1
+            with torch.inference_mode():
+                out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+            p = torch.softmax(out.logits.float(), dim=-1).numpy()
+            for slot, cols in enumerate(self.order):
+                probs[batch, slot] = p[:, cols].sum(axis=1)
+            pooled = mean_pool(out.hidden_states[-1].float(), mask)
+            emb[batch] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+        return probs, emb
+
+
+class Scorer:
+    """Sentiment + topic + embedding for batches of texts; build once per process."""
+
+    def __init__(self, backend: HeadBackend | HFClassifierBackend, taxonomy: TopicTaxonomy | None = None) -> None:
+        self.backend = backend
+        self.taxonomy = taxonomy or TopicTaxonomy.default()
+        self.taxonomy.prepare(lambda phrases: backend.forward(phrases, 32)[1])
+
+    @classmethod
+    def load(cls, model: str | Path | None = None, home: Path | None = None, threads: int | None = None) -> Scorer:
+        """Open a head directory (default: the committed one) or a HF classifier id/path."""
+        model = str(model or default_model())
+        if SentimentHead.is_head_dir(Path(model)):
+            return cls(HeadBackend(Path(model), home=home, threads=threads))
+        if model == str(DEFAULT_MODEL_DIR):
+            raise ModelError(f"the bundled sentiment head is missing from {model}; run `listening model train`")
+        if model.startswith((".", "/", "~")) and not Path(model).expanduser().is_dir():
+            raise ModelError(f"model directory {model} does not exist")
+        return cls(HFClassifierBackend.from_pretrained(model, threads=threads))
+
+    @property
+    def model_id(self) -> str:
+        """Identifies encoder + head (or classifier) + topics; use it in cache keys."""
+        return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}"
+
+    def score(self, texts: Sequence[str], batch_size: int = 32) -> list[Score]:
+        """Score texts (order preserved); empty texts are scored as they are."""
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        probs, emb = self.backend.forward(texts, batch_size)
+        topics = self.taxonomy.assign(emb)
+        return [
+            Score(
+                sentiment=LABEL_NAMES[int(np.argmax(p))],
+                p_negative=float(p[0]),
+                p_neutral=float(p[1]),
+                p_positive=float(p[2]),
+                topic=topic,
+                embedding=e,
+            )
+            for p, e, topic in zip(probs, emb, topics, strict=True)
+        ]
+
+
+_CACHE: dict[tuple[str, str], Scorer] = {}
+_LOCK = threading.Lock()
+
+
+def get_scorer(model: str | Path | None = None, home: Path | None = None) -> Scorer:
+    """Process-wide cached :class:`Scorer` (loading costs seconds and ~1 GB)."""
+    key = (str(model or default_model()), str(home or ""))
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = Scorer.load(model, home)
+        return _CACHE[key]

@@ -1,0 +1,250 @@
+"""Topic assignment, emerging themes and near-duplicates from sentence embeddings.
+
+Everything works on the L2-normalised embeddings the scorer already computed,
+so topics cost no extra encoder pass per mention; only the taxonomy's example
+phrases are embedded, once.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+OTHER = "other"
+DEFAULT_TOPIC_THRESHOLD = 0.86
+
+DEFAULT_TOPICS: dict[str, list[str]] = {
+    "outage/bugs": [
+        "the app keeps crashing", "the service is down", "login is broken after the update",
+        "error message when I try to open it", "website not loading",
+        "앱이 계속 멈춰요", "서비스 접속이 안 돼요", "업데이트 후 오류가 나요",
+        "アプリが何度も落ちる", "サービスに接続できない", "アップデート後にエラーが出る",
+    ],
+    "pricing": [
+        "the price is too expensive", "they raised the subscription price", "great value for money",
+        "가격이 너무 비싸요", "구독료가 올랐어요",
+        "値段が高すぎる", "料金が値上げされた",
+    ],
+    "customer support": [
+        "customer support never answered", "the support agent was very helpful", "waiting for a refund from support",
+        "고객센터가 전화를 안 받아요", "상담원이 친절했어요",
+        "カスタマーサポートの対応が悪い", "問い合わせに返事がない",
+    ],
+    "delivery": [
+        "my package has not arrived", "shipping took two weeks", "the order was delivered damaged",
+        "배송이 너무 늦어요", "택배가 아직 안 왔어요",
+        "配送が遅い", "荷物がまだ届かない",
+    ],
+    "security/privacy": [
+        "my account was hacked", "data breach leaked personal information", "privacy concerns about tracking",
+        "개인정보가 유출됐어요", "계정이 해킹당했어요",
+        "個人情報が流出した", "アカウントが乗っ取られた",
+    ],
+    "product launch": [
+        "they just announced a new model", "the new version is released today", "launch of the new product",
+        "신제품이 출시됐어요", "새 버전이 공개됐어요",
+        "新製品が発売された", "新しいモデルが発表された",
+    ],
+    "campaign": [
+        "their new ad campaign", "the commercial with the celebrity", "promotion and giveaway event",
+        "새 광고 캠페인", "이벤트 경품 행사",
+        "新しい広告キャンペーン", "プレゼントキャンペーン",
+    ],
+    OTHER: [
+        "I love it", "this is terrible", "nice weather today", "what a great movie",
+        "정말 좋아요", "정말 최악이에요", "오늘 날씨 좋네요",
+        "最高です", "最悪です", "今日はいい天気",
+    ],
+}
+
+EmbedFn = Callable[[Sequence[str]], np.ndarray]
+
+
+class TopicTaxonomy:
+    """Named topics, each described by example phrases in any language.
+
+    A text gets the topic whose closest example phrase has the highest cosine,
+    or ``"other"`` when that cosine is below ``threshold``.
+    """
+
+    def __init__(self, topics: dict[str, list[str]], threshold: float = DEFAULT_TOPIC_THRESHOLD) -> None:
+        if not topics or any(not phrases for phrases in topics.values()):
+            raise ValueError("every topic needs at least one example phrase")
+        self.topics = {name: list(phrases) for name, phrases in topics.items()}
+        self.threshold = threshold
+        self._names = [name for name, phrases in self.topics.items() for _ in phrases]
+        self._phrase_emb: np.ndarray | None = None
+
+    @classmethod
+    def default(cls, threshold: float = DEFAULT_TOPIC_THRESHOLD) -> TopicTaxonomy:
+        """The shipped brand-listening taxonomy (en/ko/ja examples)."""
+        return cls(DEFAULT_TOPICS, threshold)
+
+    def prepare(self, embed: EmbedFn) -> None:
+        """Embed the example phrases once, with the same encoder as the texts."""
+        phrases = [p for ps in self.topics.values() for p in ps]
+        self._phrase_emb = _normalise(np.asarray(embed(phrases), dtype=np.float32))
+
+    def similarities(self, embeddings: np.ndarray) -> dict[str, np.ndarray]:
+        """Per topic, the best cosine of each text to its example phrases."""
+        if self._phrase_emb is None:
+            raise RuntimeError("call prepare(embed) before assigning topics")
+        sims = _normalise(embeddings) @ self._phrase_emb.T
+        names = np.array(self._names)
+        return {name: sims[:, names == name].max(axis=1) for name in self.topics}
+
+    def assign(self, embeddings: np.ndarray) -> list[str]:
+        """Topic name per embedding row (``"other"`` below the threshold)."""
+        if len(embeddings) == 0:
+            return []
+        per_topic = self.similarities(embeddings)
+        names = list(per_topic)
+        table = np.stack([per_topic[n] for n in names], axis=1)
+        best = table.argmax(axis=1)
+        return [names[b] if table[i, b] >= self.threshold else OTHER for i, b in enumerate(best)]
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def near_duplicates(embeddings: np.ndarray, threshold: float = 0.95, block: int = 1024) -> list[int]:
+    """For each row, the index of the first earlier row it nearly duplicates (else itself).
+
+    >>> e = np.array([[1.0, 0.0], [0.0, 1.0], [0.999, 0.04], [0.0, 1.0]])
+    >>> near_duplicates(e, 0.99)
+    [0, 1, 0, 1]
+    """
+    x = _normalise(embeddings)
+    n = len(x)
+    rep = list(range(n))
+    for start in range(0, n, block):
+        sims = x[start : start + block] @ x.T
+        for row, i in enumerate(range(start, min(start + block, n))):
+            earlier = np.nonzero(sims[row, :i] >= threshold)[0]
+            if len(earlier):
+                rep[i] = rep[int(earlier[0])]
+    return rep
+
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at for with from by is are was were be been it its this that
+    these those i you he she we they me my your our their them his her not no so do does did have has had
+    just very can will would should could there here what when who how all any more most some such than too
+    rt user http https amp im dont get got one like
+    el la los las de del que y en un una es por con para lo al se su le les des et est pas pour qui dans
+    der die das und ist nicht ein eine mit zu den von
+    이 그 저 것 수 등 더 좀 너무 진짜 정말 그냥 은 는 이 가 을 를 에 의 도 로 으로 하고 에서 와 과
+    """.split()
+)
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W\d_]{{2,}}", re.UNICODE)
+_NOISE = re.compile(r"https?://\S+|@\w+")
+
+
+def keyword_tokens(text: str) -> list[str]:
+    """Words for spaced scripts, character bigrams for runs of Han/kana.
+
+    Hangul words keep their spaces but not their particles, so they are also
+    cut into bigrams; this keeps keywords stable without a morphological
+    analyser.
+
+    >>> keyword_tokens("The app crashed")
+    ['app', 'crashed']
+    >>> keyword_tokens("アプリ落ちる")
+    ['アプ', 'プリ', 'リ落', '落ち', 'ちる']
+    """
+    out: list[str] = []
+    for tok in _TOKEN.findall(_NOISE.sub(" ", text.lower())):
+        if re.match(rf"[{_CJK}]", tok):
+            if len(tok) == 1:
+                continue
+            out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+        elif tok not in STOPWORDS:
+            out.append(tok)
+    return [t for t in out if t not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One cluster of similar mentions."""
+
+    size: int
+    keywords: list[str]
+    representative: int
+    members: list[int] = field(repr=False)
+    languages: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Human-readable name: the top keywords."""
+        return ", ".join(self.keywords[:3]) or f"theme #{self.representative}"
+
+
+def _kmeans(x: np.ndarray, k: int, seed: int, iterations: int = 30) -> np.ndarray:
+    """Spherical k-means with k-means++ seeding; returns a label per row."""
+    rng = np.random.default_rng(seed)
+    centres = [x[rng.integers(len(x))]]
+    for _ in range(1, k):
+        dist = np.clip(1.0 - np.max(x @ np.stack(centres).T, axis=1), 0.0, None)
+        total = dist.sum()
+        idx = rng.integers(len(x)) if total <= 0 else rng.choice(len(x), p=dist / total)
+        centres.append(x[idx])
+    c = np.stack(centres)
+    labels = np.zeros(len(x), dtype=int)
+    for _ in range(iterations):
+        new = (x @ c.T).argmax(axis=1)
+        if _ > 0 and np.array_equal(new, labels):
+            break
+        labels = new
+        for j in range(k):
+            members = x[labels == j]
+            if len(members):
+                c[j] = _normalise(members.mean(axis=0))[0]
+    return labels
+
+
+def cluster_themes(
+    embeddings: np.ndarray,
+    texts: Sequence[str],
+    langs: Sequence[str] | None = None,
+    *,
+    k: int | None = None,
+    min_size: int = 3,
+    n_keywords: int = 5,
+    seed: int = 0,
+) -> list[Theme]:
+    """Group mentions into themes (largest first) with keywords and a representative.
+
+    ``k`` defaults to about sqrt(n/2); clusters smaller than ``min_size`` are
+    dropped. Keywords are ranked by class-based TF-IDF against all texts.
+    """
+    n = len(texts)
+    if n == 0:
+        return []
+    x = _normalise(embeddings)
+    k = max(1, min(n, k or round(math.sqrt(n / 2))))
+    labels = _kmeans(x, k, seed)
+    docs = [set(keyword_tokens(t)) for t in texts]
+    df = Counter(tok for d in docs for tok in d)
+    themes = []
+    for j in range(k):
+        members = np.nonzero(labels == j)[0]
+        if len(members) < min_size:
+            continue
+        centre = _normalise(x[members].mean(axis=0))[0]
+        rep = int(members[np.argmax(x[members] @ centre)])
+        tf = Counter(tok for i in members for tok in docs[i])
+        ranked = sorted(tf, key=lambda t: (-tf[t] * math.log(1 + n / df[t]), t))
+        keywords = [t for t in ranked if tf[t] >= 2][:n_keywords]
+        lang_counts = Counter(langs[i] for i in members) if langs is not None else Counter()
+        themes.append(Theme(len(members), keywords, rep, members.tolist(), dict(lang_counts)))
+    return sorted(themes, key=lambda t: (-t.size, t.representative))

