@@ -93,6 +93,14 @@ def cmd_detect_spikes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reach_changes(args: argparse.Namespace) -> int:
+    from listening.reach import reach_changes_csv
+
+    n = reach_changes_csv(Path(args.input), Path(args.output))
+    print(f"{n} reach change(s) written to {args.output}")
+    return 0
+
+
 def cmd_digest(args: argparse.Namespace) -> int:
     from listening.digest import digest_command
 
@@ -156,6 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help="SERIES.csv with columns timestamp,value")
     p.add_argument("--output", required=True, help="ALARMS.csv to write")
     p.set_defaults(func=cmd_detect_spikes)
+
+    p = sub.add_parser("reach-changes", help="find algorithm-driven reach changes in engagement snapshots",
+                       description="Reads SNAPSHOTS.csv (platform, account, post_id, posted_at, observed_at, likes, reposts, "
+                       "replies, views, followers) and writes CHANGES.csv (platform, account, changed_at, direction, magnitude, "
+                       "attribution, ...): one row per detected change of the follower-normalised engagement rate, attributed "
+                       "to the platform (competitors moved too) or the account. Causal.")
+    p.add_argument("--input", required=True, help="SNAPSHOTS.csv")
+    p.add_argument("--output", required=True, help="CHANGES.csv to write")
+    p.set_defaults(func=cmd_reach_changes)
 
     p = sub.add_parser("digest", help="write the weekly competitor digest (HTML + Markdown + charts) for one ISO week",
                        description="Builds the weekly competitor digest for one ISO week from the store and writes "

@@ -1,0 +1,127 @@
+"""The ``listening reach-changes`` file contract: SNAPSHOTS.csv in, CHANGES.csv out.
+
+SNAPSHOTS has columns ``platform, account, post_id, posted_at, observed_at``
+(ISO-8601, UTC unless an offset is given), ``likes, reposts, replies, views``
+(empty where unknown) and ``followers``; extra columns are ignored.  CHANGES
+starts with ``platform,account,changed_at,direction,magnitude,attribution``
+then ``ci_low,ci_high,detected_at,posts_after``; one row per detected change.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from listening.errors import InputError
+from listening.reach._api import detect_reach_changes
+from listening.reach._prepare import SNAPSHOT_COLUMNS, to_frame
+from listening.reach._types import CHANGE_COLUMNS, ReachChange, ReachConfig
+
+__all__ = ["format_change", "read_snapshots", "reach_changes_csv"]
+
+_COUNTS = ("likes", "reposts", "replies", "views", "followers")
+_MAX_SKEW_HOURS = 1.0
+
+
+def _parse_time(text: str) -> datetime:
+    raw = text.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    ts = datetime.fromisoformat(raw)
+    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_snapshots(path: Path) -> pl.DataFrame:
+    """Parse SNAPSHOTS.csv into the snapshot schema.
+
+    Raises :class:`InputError` naming the file, line and problem: a missing
+    column, an empty id, an unparsable time, a negative or non-numeric count, a
+    snapshot taken before its post, or the same post observed twice at once.
+    """
+    path = Path(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open snapshots file ({exc.strerror or exc})") from exc
+    rows: list[dict[str, object]] = []
+    seen: dict[tuple[str, str, datetime], int] = {}
+    with handle:
+        reader = csv.reader(handle)
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in SNAPSHOT_COLUMNS if c not in header]
+        if missing:
+            raise InputError(
+                f"{path}: line 1: missing column(s) {', '.join(missing)}; need {','.join(SNAPSHOT_COLUMNS)}"
+            )
+        idx = {c: header.index(c) for c in SNAPSHOT_COLUMNS}
+        for line, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            where = f"{path}: line {line}"
+            if len(row) < len(header):
+                raise InputError(f"{where}: expected {len(header)} columns, got {len(row)}")
+            rec: dict[str, object] = {}
+            for c in ("platform", "account", "post_id"):
+                rec[c] = row[idx[c]].strip()
+                if not rec[c]:
+                    raise InputError(f"{where}: empty {c}")
+            for c in ("posted_at", "observed_at"):
+                try:
+                    rec[c] = _parse_time(row[idx[c]])
+                except ValueError as exc:
+                    raise InputError(f"{where}: unparsable {c} {row[idx[c]]!r}; use ISO-8601 like 2026-01-31T09:00:00Z") from exc
+            for c in _COUNTS:
+                cell = row[idx[c]].strip()
+                if not cell:
+                    rec[c] = None
+                    continue
+                try:
+                    value = float(cell)
+                except ValueError as exc:
+                    raise InputError(f"{where}: non-numeric {c} {cell!r}") from exc
+                if not math.isfinite(value) or value < 0:
+                    raise InputError(f"{where}: {c} must be a finite count >= 0, got {cell!r}")
+                rec[c] = value
+            posted, observed = rec["posted_at"], rec["observed_at"]
+            assert isinstance(posted, datetime) and isinstance(observed, datetime)
+            if (posted - observed).total_seconds() > _MAX_SKEW_HOURS * 3600:
+                raise InputError(f"{where}: observed_at {row[idx['observed_at']]!r} is before posted_at {row[idx['posted_at']]!r}")
+            key = (str(rec["platform"]), str(rec["post_id"]), observed)
+            if key in seen:
+                raise InputError(f"{where}: post {rec['post_id']!r} already observed at {row[idx['observed_at']].strip()!r} on line {seen[key]}")
+            seen[key] = line
+            rows.append(rec)
+    if not rows:
+        return to_frame([])
+    return to_frame(pl.DataFrame(rows, schema_overrides={c: pl.Float64 for c in _COUNTS}, infer_schema_length=None))
+
+
+def format_change(change: ReachChange) -> tuple[str, ...]:
+    """One CHANGES.csv row, columns in :data:`CHANGE_COLUMNS` order."""
+    return (
+        change.platform, change.account, _iso(change.changed_at), change.direction,
+        f"{change.magnitude:.3f}", change.attribution, f"{change.ci_low:.3f}", f"{change.ci_high:.3f}",
+        _iso(change.detected_at), str(change.posts_after),
+    )
+
+
+def reach_changes_csv(input_path: Path, output_path: Path, config: ReachConfig | None = None) -> int:
+    """Run the reach detector over SNAPSHOTS.csv, write CHANGES.csv, return the number of changes."""
+    input_path, output_path = Path(input_path), Path(output_path)
+    changes = detect_reach_changes(read_snapshots(input_path), config)
+    try:
+        with output_path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(CHANGE_COLUMNS)
+            writer.writerows(format_change(c) for c in changes)
+    except OSError as exc:
+        raise InputError(f"{output_path}: cannot write changes ({exc.strerror or exc})") from exc
+    return len(changes)
