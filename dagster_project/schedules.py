@@ -1,20 +1,26 @@
 """Schedules: the short ingest cycle (on by default) and the hourly timeseries refresh."""
 
 
+import os
+
 import dagster as dg
 
 from dagster_project.jobs import cycle_job, timeseries_job
+
+# On by default; LISTENING_SCHEDULES=off starts them stopped (a UI session to browse stored data, tests).
+DEFAULT_STATUS = (dg.DefaultScheduleStatus.STOPPED if os.environ.get("LISTENING_SCHEDULES", "").lower() == "off"
+                  else dg.DefaultScheduleStatus.RUNNING)
 
 ingest_every_10_minutes = dg.ScheduleDefinition(
     name="ingest_every_10_minutes",
     job=cycle_job,
     cron_schedule="*/10 * * * *",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    default_status=DEFAULT_STATUS,
     description="Fetch all sources, then score and check for crises: keeps Slack minutes behind a surge.",
 )
 
 
-@dg.schedule(job=timeseries_job, cron_schedule="5 * * * *", default_status=dg.DefaultScheduleStatus.RUNNING,
+@dg.schedule(job=timeseries_job, cron_schedule="5 * * * *", default_status=DEFAULT_STATUS,
              description="Rebuild today's brand x hour counts.")
 def timeseries_hourly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")

@@ -35,7 +35,8 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
 @pytest.fixture
 def ui(tmp_path: Path):
     port = free_port()
-    env = {**os.environ, "LISTENING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    env = {**os.environ, "LISTENING_HOME": str(tmp_path / "home"), "DAGSTER_HOME": str(tmp_path / "dagster"),
+           "LISTENING_SCHEDULES": "off"}
     for name in ("LISTENING_CONFIG", "LISTENING_DATABASE_URL"):
         env.pop(name, None)
     restore_sigint = "import os,signal,sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])"
@@ -73,10 +74,10 @@ def test_the_ui_serves_the_graph_and_runs_the_main_job(ui: int) -> None:
     launched = graphql(ui, """
         mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
           __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
-        {"p": {"selector": selector, "runConfigData": {}}})["launchRun"]
+        {"p": {"selector": selector, "runConfigData": {"execution": {"config": {"in_process": {}}}}}})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
-    deadline = time.monotonic() + 420
+    deadline = time.monotonic() + 600
     status = ""
     while time.monotonic() < deadline:
         status = graphql(ui, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }", {"id": run_id})["runOrError"]["status"]
