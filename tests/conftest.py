@@ -50,3 +50,14 @@ def store_url(request: pytest.FixtureRequest, home: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{home / 'listening.db'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One fast-failing HTTP client per connector test module (tiny timeouts and backoff, no politeness pause)."""
+    from listening.http import HttpClient, HttpPolicy, Politeness, Retry, Timeouts
+
+    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
+                        politeness=Politeness(min_interval_s=0))
+    with HttpClient(policy) as c:
+        yield c

@@ -20,14 +20,6 @@ NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 JSON = "text/javascript; charset=utf-8"  # what iTunes sends for these feeds
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
-                        politeness=Politeness(min_interval_s=0))
-    with HttpClient(policy) as c:
-        yield c
-
-
 def page(n: int) -> str:
     return f"/jp/rss/customerreviews/page={n}/id=1234567890/sortby=mostrecent/json"
 

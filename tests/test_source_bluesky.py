@@ -28,14 +28,6 @@ SECRET = "abcd-efgh-ijkl-mnop"
 POST_URI = "at://did:plc:acmeofficial000000000000/app.bsky.feed.post/3lbz2acme3x2k"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
-                        politeness=Politeness(min_interval_s=0))
-    with HttpClient(policy) as c:
-        yield c
-
-
 @pytest.fixture(autouse=True)
 def no_cached_sessions() -> Iterator[None]:
     bluesky._sessions.clear()

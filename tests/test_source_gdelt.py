@@ -21,14 +21,6 @@ DOC = "/api/v2/doc/doc"
 JSON = "application/json; charset=utf-8"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
-                        politeness=Politeness(min_interval_s=0))
-    with HttpClient(policy) as c:
-        yield c
-
-
 class FakeTime:
     """A clock that only moves when something sleeps."""
 

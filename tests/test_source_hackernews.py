@@ -22,15 +22,6 @@ NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 PATH = "/api/v1/search_by_date"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    """One client per module: building one costs ~0.1 s (TLS context)."""
-    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
-                        politeness=Politeness(min_interval_s=0))
-    with HttpClient(policy) as c:
-        yield c
-
-
 def recorded_pages(request: Recorded) -> Reply:
     """The two recorded pages of query "acme", chosen by the ``page`` parameter."""
     page = int(request.param("page") or 0)

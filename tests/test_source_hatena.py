@@ -19,14 +19,6 @@ NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 COUNTS = "/count/entries"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
-                        politeness=Politeness(min_interval_s=0))
-    with HttpClient(policy) as c:
-        yield c
-
-
 def search(server: FaultServer) -> HatenaSearch:
     server.route("/q/acme", fixture("hatena_search_acme.rdf", "application/rss+xml; charset=utf-8"))
     return HatenaSearch("acme", base_url=server.base_url)

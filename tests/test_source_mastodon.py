@@ -23,14 +23,6 @@ TAG = "/api/v1/timelines/tag/acme"
 JSON = "application/json; charset=utf-8"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
-                        politeness=Politeness(min_interval_s=0))
-    with HttpClient(policy) as c:
-        yield c
-
-
 def tag_pages(server: FaultServer):
     """Page 1 links to page 2 with ``max_id`` like Mastodon; page 2 is the last."""
 

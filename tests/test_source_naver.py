@@ -23,14 +23,6 @@ CLIENT_ID = "naverClientId123"
 SECRET = "s3cr3tNaverValue"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
-                        politeness=Politeness(min_interval_s=0))
-    with HttpClient(policy) as c:
-        yield c
-
-
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LISTENING_NAVER_CLIENT_ID", CLIENT_ID)

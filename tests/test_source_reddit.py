@@ -24,14 +24,6 @@ ATOM = "application/atom+xml; charset=UTF-8"
 SECRET = "redditSecretValue42"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    policy = HttpPolicy(timeout=Timeouts(connect=2, read=5), retry=Retry(attempts=2, backoff=0.01),
-                        politeness=Politeness(min_interval_s=0))
-    with HttpClient(policy) as c:
-        yield c
-
-
 @pytest.fixture(autouse=True)
 def no_cached_tokens() -> Iterator[None]:
     reddit._tokens.clear()

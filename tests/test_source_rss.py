@@ -19,18 +19,6 @@ NOW = datetime(2026, 11, 25, 7, 0, tzinfo=timezone.utc)
 UTC = timezone.utc
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[HttpClient]:
-    """One client per module: building one costs ~0.1 s (TLS context)."""
-    policy = HttpPolicy(
-        timeout=Timeouts(connect=2, read=5),
-        retry=Retry(attempts=2, backoff=0.01),
-        politeness=Politeness(min_interval_s=0),
-    )
-    with HttpClient(policy) as c:
-        yield c
-
-
 def feed(server: FaultServer, file: str, content_type: str = "application/xml; charset=utf-8", **kw) -> FeedConnector:
     return FeedConnector(server.route(f"/{file}", fixture(file, content_type)), **kw)
 
