@@ -8,7 +8,6 @@ the real connectors run unmodified on any machine.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -115,6 +114,6 @@ def run_demo(port: int = 3000, skip_scoring: bool = False) -> int:
     from listening.report import demo_summary
 
     script = Path(sys.executable).parent / "listening"
-    command = os.path.relpath(script) if script.exists() and shutil.which("listening") != str(script) else "listening"
+    command = os.path.relpath(script) if script.exists() else "listening"
     print(demo_summary(store, ui_port=port, dagster_home=env["DAGSTER_HOME"], listening_cmd=command))
     return 0
