@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 
 from listening.digest import build_digest, digest_command, parse_week, partition_to_week, slack_message, write_digest
 from listening.errors import InputError
+from listening.reach import ReachChange
 from listening.store import Store, mentions, scores
 from tests.test_digest_fixtures import MODEL, Builder, config, open_store, populate
 
@@ -82,24 +82,8 @@ def test_reach_changes_hook_is_rendered(store, tmp_path: Path) -> None:
     assert "&lt;b&gt;engagement&lt;/b&gt; jumped" in html and "javascript:" not in html
 
 
-@dataclass(frozen=True)
-class DetectorChange:
-    """The fields of ``listening.reach.ReachChange`` (kept local so this test does not track that module)."""
-
-    platform: str
-    account: str
-    changed_at: datetime
-    direction: str
-    magnitude: float
-    attribution: str
-    ci_low: float
-    ci_high: float
-    detected_at: datetime
-    posts_after: int
-
-
 def test_reach_changes_from_the_reach_detector(store) -> None:
-    change = DetectorChange(platform="bluesky", account="@rival.example", changed_at=datetime(2026, 11, 10, tzinfo=timezone.utc),
+    change = ReachChange(platform="bluesky", account="@rival.example", changed_at=datetime(2026, 11, 10, tzinfo=timezone.utc),
                                direction="down", magnitude=-0.35, attribution="platform", ci_low=-0.5, ci_high=-0.2,
                                detected_at=datetime(2026, 11, 12, tzinfo=timezone.utc), posts_after=6)
     r = build_digest(store, config(), "2026-W46", MODEL, reach_changes=[change]).reach_changes[0]
