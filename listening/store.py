@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -183,6 +184,24 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc)
 
 
+def _create_schema(engine: Engine, attempts: int = 5) -> None:
+    """Create missing tables, tolerating another process creating them at the same moment.
+
+    Two processes opening a fresh store (a fetch and a reader, or parallel Dagster steps) both see a
+    table as missing and both issue CREATE TABLE; the loser gets "already exists". Re-checking then
+    finds the table and creates only what is still missing.
+    """
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except SQLAlchemyError as exc:
+            text = str(exc).lower()
+            if attempt == attempts - 1 or not ("already exists" in text or "duplicate" in text):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 class Store:
     """Engine plus the pipeline's queries. Create with :meth:`open`."""
 
@@ -208,7 +227,7 @@ class Store:
                 engine = sa.create_engine(url, pool_pre_ping=True)
             store = cls(engine)
             if create:
-                metadata.create_all(engine)
+                _create_schema(engine)
             return store
         except StoreError:
             raise

@@ -87,3 +87,29 @@ def test_an_unusable_home_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("a file where LISTENING_HOME should be a folder")
     with pytest.raises(StoreError, match="cannot create the store folder"):
         Store.open(f"sqlite:///{blocker / 'home' / 'listening.db'}")
+
+
+
+def _open_after(barrier, url: str, results) -> None:
+    barrier.wait()
+    try:
+        Store.open(url).count(mentions)
+        results.put("ok")
+    except StoreError as exc:
+        results.put(str(exc))
+
+
+def test_processes_opening_a_fresh_store_at_once_all_succeed(store_url: str) -> None:
+    """A fetch and a reader (or parallel Dagster steps) may both create the schema; neither may fail."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    n = 6
+    barrier, results = ctx.Barrier(n), ctx.Queue()
+    procs = [ctx.Process(target=_open_after, args=(barrier, store_url, results)) for _ in range(n)]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=60) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    assert outcomes == ["ok"] * n
