@@ -188,8 +188,9 @@ def _create_schema(engine: Engine, attempts: int = 5) -> None:
     """Create missing tables, tolerating another process creating them at the same moment.
 
     Two processes opening a fresh store (a fetch and a reader, or parallel Dagster steps) both see a
-    table as missing and both issue CREATE TABLE; the loser gets "already exists". Re-checking then
-    finds the table and creates only what is still missing.
+    table as missing and both issue CREATE TABLE; the loser gets "already exists" (or, on a brand-new
+    SQLite file, "database is locked" while upgrading its read lock). Re-checking then finds the table
+    and creates only what is still missing.
     """
     for attempt in range(attempts):
         try:
@@ -197,7 +198,8 @@ def _create_schema(engine: Engine, attempts: int = 5) -> None:
             return
         except SQLAlchemyError as exc:
             text = str(exc).lower()
-            if attempt == attempts - 1 or not ("already exists" in text or "duplicate" in text):
+            racing = any(sign in text for sign in ("already exists", "duplicate", "database is locked"))
+            if attempt == attempts - 1 or not racing:
                 raise
             time.sleep(0.05 * (attempt + 1))
 
@@ -333,8 +335,8 @@ def mention_row(m: Mention, *, canonical_url: str, title_key: str, text_hash: st
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
