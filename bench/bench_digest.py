@@ -45,6 +45,7 @@ def generate(path: Path, n: int, seed: int = 0, chunk: int = 100_000) -> None:
     rng = np.random.default_rng(seed)
     start = END - timedelta(weeks=10)
     span = int((END - start).total_seconds())
+    directions = rng.normal(size=(len(TOPICS), 384)) / np.sqrt(384)
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
@@ -58,6 +59,7 @@ def generate(path: Path, n: int, seed: int = 0, chunk: int = 100_000) -> None:
         views = rng.integers(0, 100_000, size)
         own = rng.random(size) < 0.01
         lang = rng.choice(["en", "ko", "ja"], size, p=[0.6, 0.25, 0.15])
+        emb = (directions[topic] + rng.normal(0.0, 0.03, (size, 384))).astype(np.float16)
         mrows, srows = [], []
         for i in range(size):
             k = lo + i
@@ -69,7 +71,7 @@ def generate(path: Path, n: int, seed: int = 0, chunk: int = 100_000) -> None:
                           "q", bool(own[i]), int(views[i] // 100), None, None, int(views[i]), None, "{}"))
             p = [0.1, 0.1, 0.1]
             p[sent[i]] = 0.8
-            srows.append((h, MODEL, SENTIMENTS[sent[i]], *p, TOPICS[topic[i]], None, ts))
+            srows.append((h, MODEL, SENTIMENTS[sent[i]], *p, TOPICS[topic[i]], emb[i].tobytes(), ts))
         db.executemany("INSERT INTO mentions VALUES (" + ",".join("?" * 24) + ")", mrows)
         db.executemany("INSERT INTO scores VALUES (" + ",".join("?" * 9) + ")", srows)
         db.commit()

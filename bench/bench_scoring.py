@@ -3,7 +3,8 @@
 Both run on the same deterministic multilingual texts in one process, timed
 in interleaved slices so that load from other processes affects both alike.
 The scorer's peak RSS is taken before the XLM-R-base stand-in (random
-weights: same compute as the real one, no hub access) is built.
+weights: same compute as the real one, no hub access) is built. Both run at
+the same precision: bf16 weights where the CPU has native bf16, else fp32.
 
     python bench/bench_scoring.py --n 5000 --threads 2
 """
@@ -82,6 +83,10 @@ def main() -> None:
     scorer.score(texts[: args.chunk], batch_size=args.batch_size)
     scorer_rss = _peak_rss_mb()
     xlmr = _xlmr_base_backend(scorer.backend.encoder.tokenizer)
+    bf16 = bool(getattr(scorer.backend.encoder, "bf16", False))
+    if bf16:
+        xlmr.model = xlmr.model.to(torch.bfloat16)
+    print(f"precision for both models: {'bf16 weights (CPU has native bf16)' if bf16 else 'fp32'}")
     xlmr.forward(texts[: args.batch_size], args.batch_size)
 
     # Interleaved slices, so load from other processes hits both models alike.

@@ -9,20 +9,36 @@ from dagster_project.assets.ingest import source_assets
 from dagster_project.assets.crisis import crisis_alerts, crisis_signals
 from dagster_project.assets.digest import weekly_competitor_digest
 from dagster_project.assets.mentions import mentions
+from dagster_project.assets.reach import reach_changes
+from dagster_project.assets.retention import data_retention
 from dagster_project.assets.scoring import scored_mentions
 from dagster_project.assets.timeseries import brand_timeseries
-from dagster_project.jobs import cycle_job, timeseries_job
+from dagster_project.jobs import cycle_job, digest_job, timeseries_job
 from dagster_project.resources import ListeningResource
-from dagster_project.schedules import ingest_every_10_minutes, timeseries_hourly
+from dagster_project.schedules import ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule
+
+
+def _executor() -> dg.ExecutorDefinition | None:
+    """One pod per step on Kubernetes (LISTENING_EXECUTOR=k8s, image with dagster-k8s); Dagster's default elsewhere.
+
+    Chosen by the environment so the same Definitions run in-process, multiprocess and on Kubernetes (docs/scale.md).
+    """
+    if os.environ.get("LISTENING_EXECUTOR", "").strip().lower() != "k8s":
+        return None
+    from dagster_k8s import k8s_job_executor
+
+    return k8s_job_executor
+
 
 defs = dg.Definitions(
-    assets=[*source_assets, mentions, scored_mentions, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest],
-    jobs=[cycle_job, timeseries_job],
-    schedules=[ingest_every_10_minutes, timeseries_hourly],
+    assets=[*source_assets, mentions, scored_mentions, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest,
+            reach_changes, data_retention],
+    jobs=[cycle_job, timeseries_job, digest_job],
+    schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule],
+    executor=_executor(),
     resources={
-        "listening": ListeningResource(
-            config_path=os.environ.get("LISTENING_CONFIG", ""),
-            database_url=os.environ.get("LISTENING_DATABASE_URL", ""),
-        ),
+        # No database_url here: LISTENING_DATABASE_URL is read when a step opens the store, so a password
+        # in it never becomes resource config that the UI shows.
+        "listening": ListeningResource(config_path=os.environ.get("LISTENING_CONFIG", "")),
     },
 )

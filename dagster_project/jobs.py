@@ -4,12 +4,19 @@ import dagster as dg
 
 cycle_job = dg.define_asset_job(
     "listening_cycle",
-    selection=dg.AssetSelection.groups("ingest", "mentions", "crisis"),
-    description="The main job: fetch every source, store mentions, score them, detect crises and alert.",
+    selection=dg.AssetSelection.groups("ingest", "mentions", "crisis", "reach"),
+    description="The main job: fetch every source, store mentions, score them, detect crises and alert, "
+    "and track the accounts' reach.",
 )
 
 timeseries_job = dg.define_asset_job(
     "timeseries_refresh",
     selection=dg.AssetSelection.assets("brand_timeseries"),
     description="Per brand x hour counts for one day (partitioned; backfill any range).",
+)
+
+digest_job = dg.define_asset_job(
+    "weekly_digest",
+    selection=dg.AssetSelection.assets("weekly_competitor_digest"),
+    description="The weekly competitor digest for one week (partitioned by week; files + Slack post).",
 )

@@ -25,7 +25,9 @@ class ListeningResource(dg.ConfigurableResource):
 
     An empty ``config_path`` runs the embedded default: the offline replay on
     127.0.0.1 with the demo config. An empty ``database_url`` means the SQLite
-    file under ``$LISTENING_HOME`` (or ``$LISTENING_DATABASE_URL``).
+    file under ``$LISTENING_HOME`` (or ``$LISTENING_DATABASE_URL``, read at use
+    time: a URL set here is resource config the UI displays, so never put a
+    password in it).
     """
 
     config_path: str = ""

@@ -1,11 +1,11 @@
-"""Schedules: the short ingest cycle (on by default) and the hourly timeseries refresh."""
+"""Schedules: the short ingest cycle (on by default), the hourly timeseries refresh, the Monday digest."""
 
 
 import os
 
 import dagster as dg
 
-from dagster_project.jobs import cycle_job, timeseries_job
+from dagster_project.jobs import cycle_job, digest_job, timeseries_job
 
 # On by default; LISTENING_SCHEDULES=off starts them stopped (a UI session to browse stored data, tests).
 DEFAULT_STATUS = (dg.DefaultScheduleStatus.STOPPED if os.environ.get("LISTENING_SCHEDULES", "").lower() == "off"
@@ -25,3 +25,10 @@ ingest_every_10_minutes = dg.ScheduleDefinition(
 def timeseries_hourly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
     return dg.RunRequest(run_key=f"timeseries-{context.scheduled_execution_time:%Y%m%d%H}", partition_key=day)
+
+
+# Monday 01:30 UTC: last week's digest, after the cycle has fetched the week's late items.
+weekly_digest_schedule = dg.build_schedule_from_partitioned_job(
+    digest_job, hour_of_day=1, minute_of_hour=30, default_status=DEFAULT_STATUS,
+    description="Build last week's competitor digest and post it to Slack.",
+)

@@ -12,8 +12,11 @@ updates and resolution, retried on the next run if Slack was unreachable.
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
+import os
+import socket
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -25,10 +28,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from listening.crisis import SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector
 from listening.errors import DeliveryError, StoreError
-from listening.slack import SlackClient, context, divider, escape, header, link, section, truncate
+from listening.slack import PostResult, SlackClient, context, divider, escape, header, link, section, truncate
 
 __all__ = [
-    "Alert", "AlertExplanation", "AlertLifecycle", "AlertRepository", "BucketStats",
+    "Alert", "AlertExplanation", "AlertLifecycle", "AlertRepository", "BucketStats", "Claim",
     "MemoryRepository", "Post", "SqlRepository", "deliver", "render", "sparkline",
 ]
 
@@ -103,9 +106,36 @@ class AlertRepository(Protocol):
     def undelivered(self) -> list[Alert]: ...
     def load_state(self, key: str) -> dict[str, Any] | None: ...
     def save_state(self, key: str, state: dict[str, Any]) -> None: ...
-    def claim(self, key: str, label: str, owner: str) -> bool: ...
+    def claim(self, key: str, label: str, owner: str) -> "Claim | None": ...
     def mark_delivered(self, key: str, label: str, ts: str, channel: str) -> None: ...
     def release(self, key: str, owner: str) -> None: ...
+
+
+class Claim(enum.Enum):
+    """How a run got the right to post: a fresh claim, or one taken over from a run that died mid-post."""
+
+    FRESH = "fresh"
+    TAKEN_OVER = "taken_over"
+
+
+def new_owner() -> str:
+    """A claim owner id naming this host and process, so a restarted run can see that a claimant died."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True only for an owner on this host whose process is gone; unknown hosts count as alive (wait for the lease)."""
+    host, _, rest = (owner or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:32] or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 class MemoryRepository:
@@ -128,8 +158,8 @@ class MemoryRepository:
         pending = [a for a in self.alerts.values() if a.delivered_state != a.delivery_label]
         return sorted(pending, key=lambda a: (a.opened_at, a.key))
 
-    def claim(self, key: str, label: str, owner: str) -> bool:
-        return self.alerts[key].delivered_state != label
+    def claim(self, key: str, label: str, owner: str) -> Claim | None:
+        return Claim.FRESH if self.alerts[key].delivered_state != label else None
 
     def mark_delivered(self, key: str, label: str, ts: str, channel: str) -> None:
         a = self.alerts[key]
@@ -165,23 +195,35 @@ class SqlRepository:
         return _alert_from_row(rows[0]) if rows else None
 
     def save_alert(self, alert: Alert) -> None:
-        """Write the lifecycle columns; delivery columns belong to :meth:`mark_delivered` alone."""
-        row = _alert_to_row(alert)
+        """Write the lifecycle columns; delivery columns belong to :meth:`mark_delivered` alone.
+
+        The database keeps the newest bucket's version: a restarted or overlapping run replaying older
+        buckets cannot move an alert back to an earlier state (which would post that state again).
+        """
+        row, t = _alert_to_row(alert), self.t_alerts
         with self.store.transaction() as conn:
-            self.store.upsert(conn, self.t_alerts, [row], update=[k for k in row if k not in _DELIVERY_COLUMNS])
+            self.store.upsert(conn, t, [row], update=[k for k in row if k not in _DELIVERY_COLUMNS],
+                              where=lambda new: t.c.window_end <= new.window_end)
 
-    def claim(self, key: str, label: str, owner: str, lease: timedelta = timedelta(minutes=5)) -> bool:
-        """Atomically take the right to post ``label`` for ``key``; a second, overlapping run gets False.
+    def claim(self, key: str, label: str, owner: str, lease: timedelta = timedelta(minutes=5)) -> Claim | None:
+        """Atomically take the right to post ``label`` for ``key``; a second, overlapping run gets None.
 
-        A claim older than ``lease`` (its run died mid-post) can be taken over.
+        A claim left by a run that died mid-post is taken over at once when that run's process is
+        gone from this host, else once it is older than ``lease``; the taker learns it
+        (:attr:`Claim.TAKEN_OVER`), because the dead run may have posted before it died.
         """
         t, now = self.t_alerts, datetime.now(timezone.utc)
-        q = (sa.update(t).where(t.c.key == key)
-             .where(sa.or_(t.c.delivered_state.is_(None), t.c.delivered_state != label))
-             .where(sa.or_(t.c.claimed_at.is_(None), t.c.claimed_at < now - lease))
-             .values(claimed_by=owner, claimed_at=now))
         with self.store.transaction() as conn:
-            return conn.execute(q).rowcount == 1
+            held = conn.execute(sa.select(t.c.claimed_by).where(t.c.key == key)).scalar_one_or_none()
+            free = sa.or_(t.c.claimed_at.is_(None), t.c.claimed_at < now - lease)
+            if held is not None and owner_is_dead(held):
+                free = sa.or_(free, t.c.claimed_by == held)
+            q = (sa.update(t).where(t.c.key == key)
+                 .where(sa.or_(t.c.delivered_state.is_(None), t.c.delivered_state != label))
+                 .where(free).values(claimed_by=owner, claimed_at=now))
+            if conn.execute(q).rowcount != 1:
+                return None
+        return Claim.FRESH if held is None else Claim.TAKEN_OVER
 
     def mark_delivered(self, key: str, label: str, ts: str, channel: str) -> None:
         t = self.t_alerts
@@ -336,7 +378,7 @@ class AlertLifecycle:
         alert = Alert(
             key=key, brand=self.brand, state=state, severity=severity, opened_at=opened, updated_at=stats.start,
             window_start=d.episode_start or (old.window_start if old else stats.start), window_end=stats.start,
-            explanation=explanation, revision=(old.revision + 1 if old else 0),
+            explanation=explanation, revision=_revision(old, state, stats.start),
             resolved_at=stats.start if state == "resolved" else None,
         )
         if old is not None:
@@ -359,6 +401,13 @@ class AlertLifecycle:
             terms=top(ep["terms"]), topics=top(ep["topics"]), languages=top(ep["languages"]),
             sources=top(ep["sources"]), posts=[Post(**p) for p in ep["posts"]], evolution=list(self.s["recent"]),
         )
+
+
+def _revision(old: Alert | None, state: str, bucket: datetime) -> int:
+    """The next revision, or the same one when a restarted or overlapping run replays a bucket already recorded."""
+    if old is None:
+        return 0
+    return old.revision if (old.state, old.window_end) == (state, bucket) else old.revision + 1
 
 
 def _involved(counts: dict[str, int], least: int = 3) -> set[str]:
@@ -418,23 +467,45 @@ def deliver(repo: AlertRepository, client: SlackClient, brands: set[str] | None 
 
     ``brands`` limits paging to those brands (on-call is paged for the own brand;
     competitors' crises stay in the store for the digest and the UI). A failure
-    leaves ``delivered_state`` untouched so the next run retries it.
+    leaves ``delivered_state`` untouched so the next run retries it. Each post carries
+    its (alert, state) as Slack message metadata: a run that takes over the claim of a
+    run killed mid-post first looks for that post in Slack and records it instead of
+    posting twice (bot mode with a channel id; webhooks cannot be read back).
     """
     posted: list[tuple[str, str]] = []
-    owner = uuid.uuid4().hex
+    owner = new_owner()
     for pending in repo.undelivered():
         if brands is not None and pending.brand not in brands:
             continue
-        if not repo.claim(pending.key, pending.delivery_label, owner):
+        claim = repo.claim(pending.key, pending.delivery_label, owner)
+        if claim is None:
             continue
         alert = repo.get_alert(pending.key) or pending
-        text, blocks = render(alert)
+        marker = (ALERT_EVENT, {"key": alert.key, "state": alert.delivery_label})
         try:
-            result = client.post(text, blocks, thread_ts=alert.slack_ts)
+            landed = _landed_before(client, alert, marker) if claim is Claim.TAKEN_OVER else None
+            if landed is not None:
+                log.info("alert %s (%s) was posted by a run that died before recording it", alert.key, alert.delivery_label)
+            text, blocks = render(alert)
+            result = landed or client.post(text, blocks, thread_ts=alert.slack_ts, marker=marker)
         except DeliveryError as exc:
             repo.release(alert.key, owner)
             log.warning("alert %s (%s) not delivered, will retry next run: %s", alert.key, alert.delivery_label, exc)
             continue
         repo.mark_delivered(alert.key, alert.delivery_label, result.ts, result.channel)
-        posted.append((alert.key, alert.delivery_label))
+        if landed is None:
+            posted.append((alert.key, alert.delivery_label))
     return posted
+
+
+ALERT_EVENT = "listening_alert"
+
+
+def _landed_before(client: SlackClient, alert: Alert, marker: tuple[str, dict[str, str]]) -> PostResult | None:
+    """The post an interrupted run made for this state, if Slack has it; None when it did not land or cannot be known."""
+    try:
+        return client.find_post(marker, channel=alert.slack_channel, thread_ts=alert.slack_ts)
+    except DeliveryError as exc:
+        log.warning("cannot check whether alert %s (%s) was already posted (%s); posting it, "
+                    "which may repeat a post made just before a crash", alert.key, alert.delivery_label, exc)
+        return None

@@ -38,8 +38,10 @@ def _parse_time(value: str) -> datetime:
 
 def cmd_config_check(args: argparse.Namespace) -> int:
     from listening.config import load_config
+    from listening.pipeline import require_slack
 
     config = load_config(args.file)
+    require_slack(config)
     tasks = __import__("listening.sources.plan", fromlist=["plan_tasks"]).plan_tasks(config)
     print(f"{args.file}: OK — {len(config.brands)} brands ({', '.join(b.key for b in config.brands)}), {len(tasks)} source tasks")
     return 0
@@ -201,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (BrokenPipeError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+    except OSError as exc:  # a path the user gave (or $LISTENING_HOME) is missing, unwritable or not a folder
         print(f"listening {args.command}: error: {InputError(str(exc))}", file=sys.stderr)
         return 2
 

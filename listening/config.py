@@ -146,6 +146,16 @@ class Account(_Strict):
     handle: str
     instance: str = ""
 
+    @property
+    def label(self) -> str:
+        """How the account is named in engagement snapshots and reach changes (``name@instance`` on Mastodon).
+
+        >>> Account(platform="mastodon", handle="@acme", instance="mastodon.social").label
+        'acme@mastodon.social'
+        """
+        handle = self.handle.lstrip("@")
+        return f"{handle}@{self.instance}" if self.platform == "mastodon" and self.instance else handle
+
 
 class BrandSources(_Strict):
     feeds: list[FeedSource] = Field(default_factory=list)
@@ -210,12 +220,31 @@ class Alerting(_Strict):
     slack: SlackSettings = Field(default_factory=SlackSettings)
 
 
+class Retention(_Strict):
+    """How long collected data is kept, in days of publication age; unset keeps it forever.
+
+    Raw payloads are the bulkiest and most personal part of a mention, so they
+    can go earlier than the mention itself. Aggregates (hourly counts, alerts,
+    reach changes, digests) are never pruned.
+    """
+
+    raw_days: int | None = Field(default=None, ge=1, description="clear mentions' raw payloads older than this")
+    mention_days: int | None = Field(default=None, ge=1, description="delete mentions (and their scores) older than this")
+
+    @model_validator(mode="after")
+    def _raw_goes_first(self) -> "Retention":
+        if self.raw_days and self.mention_days and self.raw_days > self.mention_days:
+            raise ValueError("raw_days cannot exceed mention_days (a deleted mention has no raw payload to keep)")
+        return self
+
+
 class ListeningConfig(_Strict):
     project: Project = Field(default_factory=Project)
     languages: list[str] = Field(default_factory=lambda: ["en", "ko", "ja"])
     endpoints: Endpoints = Field(default_factory=Endpoints)
     brands: list[Brand]
     alerting: Alerting = Field(default_factory=Alerting)
+    retention: Retention = Field(default_factory=Retention)
 
     @model_validator(mode="after")
     def _brands_consistent(self) -> "ListeningConfig":

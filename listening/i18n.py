@@ -60,6 +60,7 @@ _EN = {
     "move_volume": "{brand}: mentions {before:.0f} → {after:.0f} ({delta:+.0f}%)",
     "move_campaign": "{brand}: positive surge on {day} ({after:.0f} positive mentions vs {before:.1f}/day)",
     "move_crisis": "{brand}: crisis alert ({severity}), {after:.1f}× normal negative volume",
+    "move_launch": "{brand}: launch on {day}: {title}",
     "limit_text": [
         "Counts cover public mentions the configured sources returned; private or unindexed posts are not seen.",
         "Sentiment and topics come from an automatic model and can be wrong on sarcasm, mixed or very short posts.",
@@ -118,6 +119,7 @@ _KO = {
     "move_volume": "{brand}: 언급 수 {before:.0f} → {after:.0f} ({delta:+.0f}%)",
     "move_campaign": "{brand}: {day} 긍정 언급 급증 (긍정 {after:.0f}건, 평소 일 {before:.1f}건)",
     "move_crisis": "{brand}: 위기 알림({severity}), 부정 언급 평소의 {after:.1f}배",
+    "move_launch": "{brand}: {day} 출시 발표: {title}",
     "limit_text": [
         "설정된 출처가 반환한 공개 언급만 집계하며, 비공개·미색인 게시물은 포함되지 않습니다.",
         "감성과 주제는 자동 모델의 결과로, 반어·혼합·매우 짧은 글에서는 틀릴 수 있습니다.",
@@ -176,6 +178,7 @@ _JA = {
     "move_volume": "{brand}: 言及数 {before:.0f} → {after:.0f} ({delta:+.0f}%)",
     "move_campaign": "{brand}: {day} にポジティブ言及が急増 (ポジティブ {after:.0f} 件、通常 1日 {before:.1f} 件)",
     "move_crisis": "{brand}: クライシスアラート({severity})、ネガティブ言及は通常の {after:.1f} 倍",
+    "move_launch": "{brand}: {day} に新製品発表: {title}",
     "limit_text": [
         "設定したソースが返した公開の言及のみを集計しており、非公開・未インデックスの投稿は含みません。",
         "センチメントとトピックは自動モデルによるもので、皮肉・混在・非常に短い投稿では誤ることがあります。",

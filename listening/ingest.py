@@ -24,8 +24,10 @@ from listening.matching import matches, normalize_text
 from listening.mention import Mention
 from listening.normalize import dedupe, keyed, text_hash
 from listening.sources.base import Cursor, FetchResult
+from listening.snapshots import snapshot_rows
 from listening.sources.plan import SourceTask, plan_tasks
-from listening.store import Store, cursors, mention_row, mentions, skipped_items
+from listening.store import Store, cursors, engagement_snapshots, mention_row, mentions, skipped_items
+from listening.timeseries import pruned_before
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class TaskReport:
     duplicates: int = 0
     unmatched: int = 0
     skipped: int = 0
+    expired: int = 0  # already past the retention horizon: dropped, not stored
+    snapshots: int = 0
     not_modified: bool = False
     error: str = ""
 
@@ -88,15 +92,19 @@ def run_ingest(
     on_task: Callable[[TaskReport], None] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> IngestReport:
-    """Fetch all (or the named kinds of) sources once and store what is new."""
+    """Fetch all (or the named kinds of) sources once and store what is new.
+
+    ``now`` is also the connectors' fetch time, so a replay can walk the clock.
+    """
     report = IngestReport()
     for task in tasks if tasks is not None else plan_tasks(config):
         if sources and task.source not in sources:
             continue
         task_report = TaskReport(task.source, task.key, task.brand)
         try:
-            result = task.fetch(client, _cursor(store, task))
-            _store_result(config, store, task, result, task_report, report, now())
+            at = now()
+            result = task.fetch(client, _cursor(store, task), now=at)
+            _store_result(config, store, task, result, task_report, report, at)
         except ListeningError as exc:
             task_report.error = f"{exc.__class__.__name__}: {exc}"
             logger.warning("source %s %s failed: %s", task.source, task.key, task_report.error)
@@ -128,6 +136,11 @@ def _store_result(config: ListeningConfig, store: Store, task: SourceTask, resul
         m = m.with_(brand=brands[0], is_own=task.is_own, query=task.key,
                     lang=detected if detected != "und" else (m.lang or detected))
         candidates.append((keyed(m), brands))
+    horizon = pruned_before(store)
+    if horizon is not None:
+        live = [(k, b) for k, b in candidates if k.mention.published_at >= horizon]
+        task_report.expired = len(candidates) - len(live)
+        candidates = live
     brands_of = {k.mention.id: b for k, b in candidates}
     with store.transaction() as conn:
         ids = [k.mention.id for k, _ in candidates]
@@ -141,6 +154,11 @@ def _store_result(config: ListeningConfig, store: Store, task: SourceTask, resul
         rows = [mention_row(k.mention, canonical_url=k.canonical_url, title_key=k.title_key,
                             text_hash=k.text_hash, brands=brands_of[k.mention.id]) for k in kept + updates]
         store.upsert(conn, mentions, rows, update=ENGAGEMENT)
+        if task.account:
+            last = store.last_observed(conn, [m.native_id for m in result.mentions])
+            looks = snapshot_rows(result.mentions, task.source, task.account, last)
+            store.upsert(conn, engagement_snapshots, looks)
+            task_report.snapshots = len(looks)
         store.upsert(conn, skipped_items, [
             {"source": task.source, "key": task.key, "fingerprint": text_hash(s.reason, s.detail),
              "reason": s.reason, "detail": s.detail[:2000], "first_seen": now, "last_seen": now}

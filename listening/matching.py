@@ -185,8 +185,9 @@ class _Parser:
         raise QuerySyntaxError(f"expected a term, '(' or NOT but found {found} in query {self.source!r}")
 
 
+@lru_cache(maxsize=1024)
 def parse_query(source: str) -> Query:
-    """Parse a boolean brand query.
+    """Parse a boolean brand query (cached: query trees are immutable and brands re-read theirs per mention).
 
     >>> parse_query('orbitly -coin')
     And(operands=(Term(text='orbitly', prefix=False), Not(operand=Term(text='coin', prefix=False))))

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from listening.config import ListeningConfig, load_config
+from listening.errors import StoreError
 from listening.http import HttpClient, Politeness
 from listening.ingest import IngestReport, TaskReport, run_ingest
 from listening.store import Store, listening_home
@@ -29,12 +30,16 @@ REPLAY_PORT = int(os.environ.get("LISTENING_REPLAY_PORT", "47800"))
 def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
     """Load a config; ``None`` means the demo config against a running replay server.
 
+    The replay moves its recording by whole weeks so that the week holding its labelled
+    launch and crisis is the last complete week before now (the demo's digest week).
     ``LISTENING_REPLAY_NOW`` (ISO-8601) freezes the replay's clock, for reproducible
     runs; ``LISTENING_REPLAY_EPOCH`` pins the moment the recording's anchor maps to,
     so a test can walk the clock through the recorded weeks.
     """
     if path:
-        yield load_config(path)
+        config = load_config(path)
+        require_slack(config)
+        yield config
         return
     from listening.replay.server import ReplayServer
 
@@ -57,6 +62,13 @@ def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
                 os.environ["REPLAY_URL"] = previous
 
 
+def require_slack(config: ListeningConfig) -> None:
+    """A config that turns Slack on fails here, before any fetching, when the environment lacks the secret."""
+    from listening.slack import require_configured
+
+    require_configured(config.alerting.slack.enabled, config.alerting.slack.mode)
+
+
 def now() -> datetime:
     """The pipeline's clock: real UTC time, or the frozen replay time in tests and reproducible demos."""
     frozen = os.environ.get("LISTENING_REPLAY_NOW")
@@ -68,8 +80,13 @@ def open_store(url: str | None = None) -> Store:
 
 
 def http_client(config: ListeningConfig) -> HttpClient:
-    """The shared HTTP policy; politeness pauses are for other people's servers, not the local replay."""
-    if all(url.startswith(("http://127.0.0.1", "http://localhost")) for url in config.endpoints.model_dump().values()):
+    """The shared HTTP policy; politeness pauses are for other people's servers, not the local replay.
+
+    Only the endpoints the config sets count: the defaults of sources it does not use are public URLs.
+    """
+    ep = config.endpoints
+    urls = [getattr(ep, name) for name in ep.model_fields_set]
+    if urls and all(url.startswith(("http://127.0.0.1", "http://localhost")) for url in urls):
         return HttpClient.for_contact(config.project.contact, politeness=Politeness(max_concurrency_per_host=4, min_interval_s=0))
     return HttpClient.for_contact(config.project.contact)
 
@@ -94,26 +111,40 @@ def dagster_env() -> dict[str, str]:
     """Environment for Dagster commands: an instance under $LISTENING_HOME unless DAGSTER_HOME is set."""
     env = dict(os.environ)
     home = Path(env.get("DAGSTER_HOME") or (listening_home() / "dagster")).resolve()
-    home.mkdir(parents=True, exist_ok=True)
     instance_yaml = home / "dagster.yaml"
-    if not instance_yaml.exists():
-        instance_yaml.write_text("telemetry:\n  enabled: false\n")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        if not instance_yaml.exists():
+            instance_yaml.write_text("telemetry:\n  enabled: false\n")
+    except OSError as exc:
+        raise StoreError(f"cannot create the Dagster instance folder {home}: {exc.strerror or exc.__class__.__name__}; "
+                         "set LISTENING_HOME (or DAGSTER_HOME) to a writable folder") from None
     env["DAGSTER_HOME"] = str(home)
     env.setdefault("LISTENING_HOME", str(listening_home().resolve()))
     return env
 
 
 def run_demo(port: int = 3000, skip_scoring: bool = False) -> int:
-    """Run the main Dagster job on the replay in a child process (listening/ stays Dagster-free)."""
+    """Run the main Dagster job and last week's digest on the replay in a child process (listening/ stays Dagster-free)."""
     env = dagster_env()
     argv = [sys.executable, "-m", "dagster_project.demo"] + (["--no-scoring"] if skip_scoring else [])
     code = subprocess.call(argv, env=env)
     if code:
         return code
     store = open_store()
+    from listening.digest import default_out_dir, last_complete_week
     from listening.report import demo_summary
 
     script = Path(sys.executable).parent / "listening"
     command = os.path.relpath(script) if script.exists() else "listening"
-    print(demo_summary(store, ui_port=port, dagster_home=env["DAGSTER_HOME"], listening_cmd=command))
+    week = last_complete_week(now())
+    html = default_out_dir() / f"digest-{week}.html"
+    digest = (week, _shown(html), _shown(html.with_suffix(".md"))) if html.exists() else None
+    print(demo_summary(store, ui_port=port, dagster_home=env["DAGSTER_HOME"], listening_cmd=command, digest=digest))
     return 0
+
+
+def _shown(path: Path) -> Path:
+    """A path as the user can type it: relative when it lies under the working directory."""
+    path = path.resolve()
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path

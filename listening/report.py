@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from listening.store import Store, alerts, mentions, redact_url, scores
@@ -28,7 +30,9 @@ def brand_source_table(store: Store) -> str:
     return "\n".join(lines)
 
 
-def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd: str = "listening") -> str:
+def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd: str = "listening",
+                 digest: tuple[str, Path, Path] | None = None) -> str:
+    """``digest``: (week, HTML, Markdown) of the weekly digest the demo built, when it built one."""
     total = store.count(mentions)
     scored = store.count(scores)
     with store.engine.connect() as conn:
@@ -50,6 +54,9 @@ def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd
         "",
         "Where to look next:",
         f"  Dagster UI (asset graph, metadata, runs):   {listening_cmd} ui --port {ui_port}   then open http://127.0.0.1:{ui_port}",
+        *([f"  {'Weekly competitor digest, ' + digest[0] + ':':45}open {digest[1]}   (Markdown: {digest[2]})",
+           f"  {'The same digest in Korean:':45}{listening_cmd} digest --week {digest[0]} --lang ko --out {digest[1].parent / 'ko'}"]
+          if digest else []),
         f"  Newest mentions in the terminal:             {listening_cmd} mentions --brand orbitly --limit 20",
         f"  Korean mentions of the last week:            {listening_cmd} mentions --lang ko --since 7d",
         f"  Your own brands and feeds:                   copy listening/replay/demo.yaml, edit it, then",

@@ -1,8 +1,9 @@
 """Slack delivery: safe Block Kit building blocks and a retrying client.
 
-Two modes: an incoming webhook (``LISTENING_SLACK_WEBHOOK_URL``; no threads) or
-a bot token (``LISTENING_SLACK_BOT_TOKEN`` + ``LISTENING_SLACK_CHANNEL``;
-``chat.postMessage`` with ``thread_ts`` so updates land in the alert's thread).
+Two modes: an incoming webhook (``LISTENING_SLACK_WEBHOOK_URL``; no threads, no
+files) or a bot token (``LISTENING_SLACK_BOT_TOKEN`` + ``LISTENING_SLACK_CHANNEL``;
+``chat.postMessage`` with ``thread_ts`` so updates land in the alert's thread, and
+Slack's external file upload for attachments such as the weekly digest).
 Everything user-written goes through :func:`escape` first, so mentions such as
 ``<!channel>`` and crafted links stay inert.  Secrets never reach exception
 messages, return values or logs (httpx's request log lines are scrubbed too).
@@ -31,7 +32,7 @@ from listening.errors import ConfigError, DeliveryError
 
 __all__ = [
     "MAX_BLOCKS", "MAX_SECTION", "PostResult", "SlackClient", "SlackConfig",
-    "context", "divider", "escape", "fit_blocks", "header", "link", "section",
+    "context", "divider", "escape", "fit_blocks", "header", "link", "require_configured", "section",
 ]
 
 log = logging.getLogger(__name__)
@@ -209,33 +210,91 @@ class SlackClient:
         for name in ("httpx", "httpcore"):
             logging.getLogger(name).removeFilter(self._scrub)
 
-    def post(self, text: str, blocks: list[dict[str, Any]], *, thread_ts: str = "") -> PostResult:
-        """Send one message (a thread reply when ``thread_ts`` is given in bot mode)."""
+    def post(self, text: str, blocks: list[dict[str, Any]], *, thread_ts: str = "",
+             marker: tuple[str, dict[str, str]] | None = None) -> PostResult:
+        """Send one message (a thread reply when ``thread_ts`` is given in bot mode).
+
+        ``marker`` (event type, payload) rides along as Slack message metadata in bot mode, so
+        :meth:`find_post` can tell later whether a post whose answer was lost did land.
+        """
         payload: dict[str, Any] = {"text": truncate(text, MAX_SECTION), "blocks": fit_blocks(blocks)}
         if self.config.mode == "webhook":
-            self._send(self.config.webhook_url, payload, {})
+            self._send(self.config.webhook_url, {}, json=payload)
             return PostResult(channel="", ts="")
         payload.update(channel=self.config.channel, unfurl_links=False, unfurl_media=False)
         if thread_ts:
             payload["thread_ts"] = thread_ts
+        if marker:
+            payload["metadata"] = {"event_type": marker[0], "event_payload": marker[1]}
+        data = self._api("chat.postMessage", json=payload)
+        return PostResult(channel=str(data.get("channel", self.config.channel)), ts=str(data.get("ts", "")))
+
+    def find_post(self, marker: tuple[str, dict[str, str]], *, channel: str = "", thread_ts: str = "",
+                  oldest: float = 0.0) -> PostResult | None:
+        """The message carrying ``marker`` in the channel (or in the thread of ``thread_ts``), if Slack has it.
+
+        Needs bot mode and a channel id (``C…``/``G…``, as :meth:`post` returns it, or as
+        ``LISTENING_SLACK_CHANNEL``); otherwise, or when the token may not read history
+        (``channels:history``), this raises :class:`DeliveryError` and the caller cannot know.
+        """
+        channel = channel or self.config.channel
+        if self.config.mode != "bot" or not re.fullmatch(r"[CG][A-Z0-9]+", channel):
+            raise DeliveryError("finding an earlier Slack post needs bot-token mode and a channel id (C…)")
+        event_type, payload = marker
+        query = {"channel": channel, "include_all_metadata": "true", "limit": "200", "oldest": f"{oldest:.6f}"}
+        if thread_ts:
+            data = self._api("conversations.replies", form={**query, "ts": thread_ts})
+        else:
+            data = self._api("conversations.history", form=query)
+        for message in data.get("messages") or []:
+            meta = (message.get("metadata") if isinstance(message, dict) else None) or {}
+            if meta.get("event_type") == event_type and meta.get("event_payload") == payload:
+                return PostResult(channel=channel, ts=str(message.get("ts", "")))
+        return None
+
+    def upload(self, filename: str, content: bytes, *, title: str, channel: str, thread_ts: str = "") -> str:
+        """Share a file in a channel (a thread reply with ``thread_ts``); bot mode only. Returns the file id.
+
+        Slack's external upload: ``files.getUploadURLExternal`` gives a one-time URL, the bytes go
+        there, ``files.completeUploadExternal`` shares the file. ``channel`` must be a channel id
+        (as :meth:`post` returns it), not a ``#name``. The token never goes to the upload URL.
+        """
+        if self.config.mode != "bot":
+            raise DeliveryError("Slack file upload needs bot-token mode (LISTENING_SLACK_BOT_TOKEN)")
+        ticket = self._api("files.getUploadURLExternal", form={"filename": filename, "length": str(len(content))})
+        upload_url, file_id = str(ticket.get("upload_url", "")), str(ticket.get("file_id", ""))
+        if urlsplit(upload_url).scheme not in ("http", "https") or not file_id:
+            raise DeliveryError("Slack files.getUploadURLExternal answered without an upload URL")
+        self._scrub.secrets.append(upload_url)
+        self._send(upload_url, {}, content=content)
+        share: dict[str, Any] = {"files": [{"id": file_id, "title": title}], "channel_id": channel}
+        if thread_ts:
+            share["thread_ts"] = thread_ts
+        self._api("files.completeUploadExternal", json=share)
+        return file_id
+
+    def _api(self, method: str, *, json: dict[str, Any] | None = None, form: dict[str, str] | None = None) -> dict[str, Any]:
+        """Call a Web API method with the bot token; Slack's ``ok: false`` becomes a :class:`DeliveryError`."""
         headers = {"Authorization": f"Bearer {self.config.bot_token}"}
-        body = self._send(self.config.base_url + "chat.postMessage", payload, headers)
+        body = self._send(self.config.base_url + method, headers, json=json, data=form)
         try:
             data = body.json()
         except ValueError:
-            raise DeliveryError("Slack chat.postMessage answered with something that is not JSON") from None
-        if not data.get("ok"):
-            code = re.sub(r"[^a-z_]", "", str(data.get("error", "unknown_error")))[:60]
-            raise DeliveryError(f"Slack chat.postMessage failed: {code}")
-        return PostResult(channel=str(data.get("channel", self.config.channel)), ts=str(data.get("ts", "")))
+            raise DeliveryError(f"Slack {method} answered with something that is not JSON") from None
+        if not isinstance(data, dict) or not data.get("ok"):
+            error = data.get("error", "unknown_error") if isinstance(data, dict) else "unknown_error"
+            code = re.sub(r"[^a-z_]", "", str(error))[:60]
+            raise DeliveryError(f"Slack {method} failed: {code}")
+        return data
 
-    def _send(self, url: str, payload: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+    def _send(self, url: str, headers: dict[str, str], *, json: dict[str, Any] | None = None,
+              data: dict[str, str] | None = None, content: bytes | None = None) -> httpx.Response:
         """POST with retries; errors name the mode and status, never the URL or token."""
         what = f"Slack {self.config.mode}"
         for attempt in range(self.config.max_retries + 1):
             last = attempt == self.config.max_retries
             try:
-                resp = self._http.post(url, json=payload, headers=headers)
+                resp = self._http.post(url, json=json, data=data, content=content, headers=headers)
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 # `from None`: httpx messages and attributes can carry the URL, which is a secret here.
                 if last:
@@ -254,6 +313,29 @@ class SlackClient:
                 raise DeliveryError(f"{what}: HTTP {resp.status_code} ({reason})")
             return resp
         raise AssertionError("unreachable")
+
+
+def require_configured(enabled: bool, mode: str, env: Mapping[str, str] | None = None) -> None:
+    """Fail at start, not at the first alert, when the config turns Slack on but its secret is missing.
+
+    ``enabled`` and ``mode`` are ``alerting.slack`` of the listening config; the
+    secrets themselves only ever come from the environment.
+
+    >>> require_configured(True, "webhook", {})
+    Traceback (most recent call last):
+    ...
+    listening.errors.ConfigError: alerting.slack.enabled is true (mode webhook) but LISTENING_SLACK_WEBHOOK_URL is not set; set it in the environment, or set alerting.slack.enabled: false
+    """
+    if not enabled:
+        return
+    env = os.environ if env is None else env
+    needed = ["LISTENING_SLACK_BOT_TOKEN", "LISTENING_SLACK_CHANNEL"] if mode == "bot" else ["LISTENING_SLACK_WEBHOOK_URL"]
+    missing = [name for name in needed if not env.get(name, "").strip()]
+    if missing:
+        raise ConfigError(f"alerting.slack.enabled is true (mode {mode}) but {' and '.join(missing)} "
+                          f"{'is' if len(missing) == 1 else 'are'} not set; set {'it' if len(missing) == 1 else 'them'} "
+                          "in the environment, or set alerting.slack.enabled: false")
+    SlackConfig.from_env(env)
 
 
 def _retry_after(value: str | None, default: float) -> float:

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,33 @@ engagement_snapshots = sa.Table(
     sa.Column("followers", sa.BigInteger),
 )
 
+reach_changes = sa.Table(
+    "reach_changes",
+    metadata,
+    sa.Column("platform", sa.String(32), primary_key=True),
+    sa.Column("account", sa.Text, primary_key=True),
+    sa.Column("changed_at", UtcDateTime, primary_key=True),
+    sa.Column("direction", sa.String(8), primary_key=True),
+    sa.Column("brand", sa.String(64)),
+    sa.Column("magnitude", sa.Float, nullable=False),
+    sa.Column("attribution", sa.String(16), nullable=False),
+    sa.Column("ci_low", sa.Float, nullable=False),
+    sa.Column("ci_high", sa.Float, nullable=False),
+    sa.Column("detected_at", UtcDateTime, nullable=False),
+    sa.Column("posts_after", sa.Integer, nullable=False),
+)
+
+reach_notices = sa.Table(
+    "reach_notices",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("attribution", sa.String(16), nullable=False),
+    sa.Column("posted_at", UtcDateTime, nullable=False),
+    sa.Column("slack_ts", sa.Text),
+    sa.Column("slack_channel", sa.Text),
+)
+
 brand_hourly = sa.Table(
     "brand_hourly",
     metadata,
@@ -149,6 +176,30 @@ detector_state = sa.Table(
     metadata,
     sa.Column("key", sa.String(128), primary_key=True),
     sa.Column("state", sa.Text, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One row per digest week posted to Slack: claimed before posting so overlapping runs post once,
+# and the message ts is kept so a retry after a failed file upload does not post the message again.
+digest_posts = sa.Table(
+    "digest_posts",
+    metadata,
+    sa.Column("week", sa.String(16), primary_key=True),
+    sa.Column("channel", sa.Text),
+    sa.Column("ts", sa.Text),
+    sa.Column("file_id", sa.Text),
+    sa.Column("posted_at", UtcDateTime),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_at", UtcDateTime),
+)
+
+# How far retention has pruned each kind of data: brand_hourly hours before the ``mentions`` mark are
+# frozen (their mentions are gone), so rebuilding them from what is left would erase real counts.
+retention_marks = sa.Table(
+    "retention_marks",
+    metadata,
+    sa.Column("what", sa.String(32), primary_key=True),
+    sa.Column("before", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
@@ -250,8 +301,13 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"store write failed: {exc.__class__.__name__}: {_first_line(exc)}") from exc
 
-    def upsert(self, conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], *, update: Sequence[str] = ()) -> None:
-        """Insert rows; on a primary-key clash update ``update`` columns (or keep the old row)."""
+    def upsert(self, conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], *, update: Sequence[str] = (),
+               where: Any = None) -> None:
+        """Insert rows; on a primary-key clash update ``update`` columns (or keep the old row).
+
+        ``where`` (a function of the incoming row's columns, ``excluded``) limits which clashes update,
+        so the database itself refuses, e.g., an older version over a newer one.
+        """
         if not rows:
             return
         if self.dialect == "postgresql":
@@ -261,13 +317,26 @@ class Store:
         else:
             raise StoreError(f"upserts are implemented for sqlite and postgresql, not {self.dialect}")
         keys = [c.name for c in table.primary_key.columns]
-        for start in range(0, len(rows), 500):
-            stmt = insert(table).values(list(rows[start : start + 500]))
-            if update:
-                stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
-            else:
-                stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-            conn.execute(stmt)
+        rows = [storable(row) for row in rows]
+        stmt = insert(table)
+        if update:
+            stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update},
+                                              where=where(stmt.excluded) if where is not None else None)
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+        conn.execute(stmt, list(rows))  # executemany: one cached statement, batched by SQLAlchemy
+
+    def insert_new(self, conn: Connection, table: sa.Table, row: dict[str, Any]) -> bool:
+        """Insert one row unless its primary key exists; True if this call inserted it (a claim)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif self.dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            raise StoreError(f"claims are implemented for sqlite and postgresql, not {self.dialect}")
+        keys = list(table.primary_key.columns)
+        stmt = insert(table).values(storable(row)).on_conflict_do_nothing(index_elements=[c.name for c in keys])
+        return conn.execute(stmt.returning(keys[0])).first() is not None
 
     # -- mentions ---------------------------------------------------------
 
@@ -284,6 +353,26 @@ class Store:
                 q = sa.select(mentions.c.title_key).where(mentions.c.title_key.in_(titles[start : start + 500]))
                 found_titles.update(conn.execute(q).scalars())
         return found_urls, found_titles
+
+    # -- engagement snapshots --------------------------------------------
+
+    def last_observed(self, conn: Connection, post_ids: Sequence[str]) -> dict[str, datetime]:
+        """The latest kept look per post id, for the posts that have one."""
+        ids, found = list(set(post_ids)), {}
+        c = engagement_snapshots.c
+        for start in range(0, len(ids), 500):
+            q = (sa.select(c.post_id, sa.func.max(c.observed_at)).where(c.post_id.in_(ids[start:start + 500]))
+                 .group_by(c.post_id))
+            found.update({pid: _utc(at) for pid, at in conn.execute(q)})
+        return found
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        """Every kept look, oldest first, times in UTC (the reach model's input)."""
+        c = engagement_snapshots.c
+        q = sa.select(engagement_snapshots).order_by(c.observed_at, c.platform, c.account, c.post_id)
+        with self.engine.connect() as conn:
+            return [{**r, "posted_at": _utc(r["posted_at"]), "observed_at": _utc(r["observed_at"])}
+                    for r in conn.execute(q).mappings()]
 
     def count(self, table: sa.Table) -> int:
         with self.engine.connect() as conn:
@@ -317,9 +406,11 @@ class Store:
 
 
 def mention_row(m: Mention, *, canonical_url: str, title_key: str, text_hash: str, brands: Sequence[str]) -> dict[str, Any]:
-    """Flatten a Mention into a ``mentions`` row."""
-    row = asdict(m)
-    row.pop("raw")
+    """Flatten a Mention into a ``mentions`` row.
+
+    Fields are read directly: ``asdict`` would deep-copy the raw payload only to drop it (80% of write time).
+    """
+    row = {f.name: getattr(m, f.name) for f in fields(m) if f.name != "raw"}
     row.update(
         id=m.id,
         canonical_url=canonical_url,
@@ -331,6 +422,23 @@ def mention_row(m: Mention, *, canonical_url: str, title_key: str, text_hash: st
         fetched_at=_utc(m.fetched_at),
     )
     return row
+
+
+def storable(row: dict[str, Any]) -> dict[str, Any]:
+    r"""The row with U+0000 in every string replaced by U+FFFD, on every backend.
+
+    PostgreSQL text cannot hold NUL, and one such character would fail the whole
+    task's transaction (and every retry after it), so a single hostile post could
+    block a source for good. Replacing it on SQLite too keeps both stores holding
+    the same text; the original survives in ``mentions.raw`` as the JSON escape
+    ``\u0000``.
+
+    >>> storable({"text": "a\x00b", "n": 1})
+    {'text': 'a\ufffdb', 'n': 1}
+    """
+    if not any(isinstance(v, str) and "\x00" in v for v in row.values()):
+        return row
+    return {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in row.items()}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

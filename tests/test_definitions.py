@@ -31,9 +31,17 @@ def test_asset_graph_snapshot() -> None:
     assert graph["scored_mentions"] == ("mentions", ["mentions"])
     assert graph["crisis_signals"] == ("crisis", ["scored_mentions"])
     assert graph["crisis_alerts"] == ("crisis", ["crisis_signals"])
-    assert graph["weekly_competitor_digest"] == ("digest", ["crisis_alerts", "scored_mentions"])
+    assert graph["weekly_competitor_digest"] == ("digest", ["crisis_alerts", "reach_changes", "scored_mentions"])
+    assert graph["reach_changes"] == ("reach", ["bluesky_mentions", "mastodon_mentions"])
+    assert graph["data_retention"] == ("mentions", ["crisis_signals"])
     for kind in SOURCE_KINDS:
         assert graph[f"{kind}_mentions"] == ("ingest", [])
+
+
+def test_the_main_cycle_also_tracks_reach() -> None:
+    cycle = defs.resolve_job_def("listening_cycle")
+    keys = {k.to_user_string() for k in cycle.asset_layer.executable_asset_keys}
+    assert {"reach_changes", "crisis_alerts", "mastodon_mentions", "bluesky_mentions", "data_retention"} <= keys
 
 
 def test_the_ingest_schedule_is_on_by_default_and_runs_every_ten_minutes() -> None:

@@ -1,7 +1,8 @@
-"""The weekly digest asset: a Monday partition maps to its ISO week and reports key figures."""
+"""The weekly digest asset: a Monday partition maps to its ISO week and reports key figures; a Monday schedule runs it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -9,12 +10,13 @@ import dagster as dg
 import pytest
 
 import dagster_project.assets.digest as digest_asset
+from dagster_project.definitions import defs
 from dagster_project.resources import ListeningResource
 from tests.test_digest_fixtures import MODEL, open_store, populate
 
 
 def test_partitions_are_monday_weeks() -> None:
-    keys = digest_asset.weekly.get_partition_keys(current_time=__import__("datetime").datetime(2025, 1, 21))
+    keys = digest_asset.weekly.get_partition_keys(current_time=datetime(2025, 1, 21))
     assert keys[:2] == ["2025-01-06", "2025-01-13"]
 
 
@@ -36,3 +38,13 @@ def test_asset_materializes_the_week_with_metadata(tmp_path: Path, monkeypatch: 
     assert meta["share_of_voice"].value == {"rival": 0.5714, "acme": 0.2857, "other": 0.1429}
     assert "data:image/png;base64," in meta["digest"].value
     assert (home / "digests" / "digest-2026-W46.html").exists()
+
+
+def test_the_monday_schedule_builds_the_week_that_just_ended() -> None:
+    schedule = defs.resolve_schedule_def("weekly_digest_schedule")
+    assert schedule.job_name == "weekly_digest" and schedule.cron_schedule == "30 1 * * 1"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    monday = datetime(2026, 11, 16, 1, 30, tzinfo=timezone.utc)
+    with dg.instance_for_test() as instance:
+        [request] = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=monday)).run_requests
+    assert request.partition_key == "2026-11-09"

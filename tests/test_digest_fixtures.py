@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from listening.config import ListeningConfig
 from listening.store import Store, alerts, mentions, scores
 
@@ -23,6 +25,13 @@ def config(lang: str = "en", tz: str = "UTC") -> ListeningConfig:
         "brands": [{"key": "acme", "name": "Acme", "own": True}, {"key": "rival", "name": "Rival"},
                    {"key": "other", "name": "Other Co"}],
     })
+
+
+def topic_embedding(topic: str, n: int) -> bytes:
+    """A unit vector near one direction per topic (fp16 like the scorer's), so the theme clusters are known."""
+    base = np.random.default_rng(int(hashlib.sha1(topic.encode()).hexdigest()[:8], 16)).normal(size=384)
+    v = base / np.linalg.norm(base) + np.random.default_rng(n).normal(0.0, 0.01, 384)
+    return (v / np.linalg.norm(v)).astype(np.float16).tobytes()
 
 
 class Builder:
@@ -50,7 +59,7 @@ class Builder:
         if scored:
             p = {"negative": (0.8, 0.1, 0.1), "neutral": (0.1, 0.8, 0.1), "positive": (0.1, 0.1, 0.8)}[sentiment]
             self.scores.append({"text_hash": h, "model_id": MODEL, "sentiment": sentiment, "p_negative": p[0],
-                                "p_neutral": p[1], "p_positive": p[2], "topic": topic, "embedding": None, "scored_at": when})
+                                "p_neutral": p[1], "p_positive": p[2], "topic": topic, "embedding": topic_embedding(topic, n), "scored_at": when})
         return mid
 
     def write(self, store: Store) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,13 @@ from listening.http import HttpClient, Politeness
 from listening.ingest import run_ingest
 from listening.pipeline import DEMO_CONFIG, open_config
 from listening.replay.server import ReplayServer
-from listening.store import Store, cursors, mentions
+from listening.snapshots import REPOLL_AGES
+from listening.store import Store, cursors, engagement_snapshots, mentions
 from tests.fault_server import FaultServer, fault_server, fixture, status  # noqa: F401
 
 FAST = {"politeness": Politeness(max_concurrency_per_host=4, min_interval_s=0)}
+# One instant for the replay and the fetches, so a second run sees exactly what the first saw.
+FROZEN = datetime.now(timezone.utc)
 
 
 def table_counts(store: Store) -> dict[str, int]:
@@ -33,12 +38,12 @@ def ingest_replay(store: Store, replay: ReplayServer, monkeypatch: pytest.Monkey
     monkeypatch.setenv("REPLAY_URL", replay.url)
     config = load_config(DEMO_CONFIG)
     with HttpClient.for_contact(config.project.contact, **FAST) as client:
-        return run_ingest(config, store, client, sources=sources)
+        return run_ingest(config, store, client, sources=sources, now=lambda: FROZEN)
 
 
 @pytest.fixture(scope="module")
 def replay():
-    with ReplayServer() as server:
+    with ReplayServer(clock=lambda: FROZEN) as server:
         yield server
 
 
@@ -54,7 +59,7 @@ def test_the_replay_yields_mentions_of_every_brand_in_three_languages(home: Path
     assert set(per_brand) == {"orbitly", "vantro", "kestrel"}
     assert min(per_brand.values()) > 200
     assert {"en", "ko", "ja"} <= langs
-    assert sources == {"rss", "google_news", "hackernews", "youtube"}
+    assert sources == {"rss", "google_news", "hackernews", "youtube", "mastodon", "bluesky"}
     assert not any("orbitly coin" in t for t in texts), "the query's NOT \"orbitly coin\" must exclude the scam posts"
     assert not any("falcon" in t or "황조롱이" in t for t in texts), "bird posts about kestrels must be excluded"
 
@@ -66,7 +71,36 @@ def test_ingesting_twice_changes_no_row_count(home: Path, replay: ReplayServer, 
     second = ingest_replay(store, replay, monkeypatch)
     assert first.new > 1000
     assert second.new == 0
+    assert before["engagement_snapshots"] > 100, "tracked accounts' posts leave engagement snapshots"
     assert table_counts(store) == before
+
+
+def test_a_later_run_keeps_a_look_only_for_posts_that_passed_a_repoll_age(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = {"now": FROZEN}
+    added = []
+    with ReplayServer(clock=lambda: clock["now"]) as server:
+        monkeypatch.setenv("REPLAY_URL", server.url)
+        config = load_config(DEMO_CONFIG)
+        store = Store.open()
+        with HttpClient.for_contact(config.project.contact, **FAST) as client:
+            for hours in (0, 7):
+                clock["now"] = FROZEN + timedelta(hours=hours)
+                report = run_ingest(config, store, client, sources=["mastodon", "bluesky"], now=lambda: clock["now"])
+                assert not report.failed
+                added.append(sum(t.snapshots for t in report.tasks))
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(engagement_snapshots)).mappings().all()
+    assert 0 < added[1] < added[0] == len(rows) - added[1]
+    assert {r["platform"] for r in rows} == {"mastodon", "bluesky"}
+    assert {r["account"] for r in rows} >= {"orbitly@mastodon.social", "orbitly.bsky.social", "vantro.bsky.social"}
+    assert all(r["followers"] > 1000 and r["likes"] is not None and r["views"] is None for r in rows)
+    brackets = [(r["post_id"], bisect.bisect_left(REPOLL_AGES, _utc(r["observed_at"]) - _utc(r["posted_at"])))
+                for r in rows]
+    assert len(set(brackets)) == len(brackets), "at most one look per post between two re-poll ages"
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 def test_a_failing_source_does_not_stop_the_others(home: Path, tmp_path: Path, fault_server: FaultServer) -> None:

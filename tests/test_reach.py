@@ -50,7 +50,7 @@ def _snap(post: str, hours: float, likes: float | None, followers: float | None 
 
 def test_post_matures_at_first_look_past_reference_age_with_log_log_interpolation():
     rows = [_snap("p", 6, 9), _snap("p", 72, 99), _snap("young", 6, 5)]
-    posts = mature_posts(to_frame(rows), ReachConfig())
+    posts = mature_posts(to_frame(rows), ReachConfig(reference_hours=24.0))
     assert posts["post_id"].to_list() == ["p"]
     frac = math.log(24 / 6) / math.log(72 / 6)
     expected = math.expm1(math.log(10) + frac * (math.log(100) - math.log(10)))
@@ -63,7 +63,7 @@ def test_views_count_only_where_no_interaction_is_known_and_followers_carry_forw
         {**_snap("v", 24, None, followers=2000.0), "platform": "youtube", "views": 500.0},
         {**_snap("w", 24, None, followers=None), "platform": "youtube", "post_id": "w", "views": 1000.0},
     ]
-    posts = mature_posts(to_frame(rows), ReachConfig(view_weight=0.02)).sort("post_id")
+    posts = mature_posts(to_frame(rows), ReachConfig(view_weight=0.02, reference_hours=24.0)).sort("post_id")
     assert posts["engagement"].to_list() == pytest.approx([10.0, 20.0])
     assert posts["followers"].to_list() == [2000.0, 2000.0]
 

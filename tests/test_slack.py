@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from slack_server import BOT_TOKEN, WEBHOOK_PATH, SlackServer  # noqa: E402
+from slack_server import BOT_TOKEN, WEBHOOK_PATH, SlackServer, channel_id  # noqa: E402
 
 from listening.errors import ConfigError, DeliveryError  # noqa: E402
 from listening.slack import (  # noqa: E402
@@ -72,7 +72,7 @@ def test_bot_mode_posts_and_threads(slack):
     with bot(slack) as client:
         first = client.post("opened", [section("hello")])
         reply = client.post("update", [section("more")], thread_ts=first.ts)
-    assert first.ts and first.channel == "#crisis"
+    assert first.ts and first.channel == channel_id("#crisis") and first.channel.startswith("C")
     bodies = slack.messages()
     assert [b.get("thread_ts") for b in bodies] == [None, first.ts]
     assert reply.ts != first.ts

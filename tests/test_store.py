@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from listening.errors import StoreError
 from listening.mention import Mention
 from listening.normalize import keyed
-from listening.store import Store, cursors, mention_row, mentions
+from listening.store import Store, cursors, engagement_snapshots, mention_row, mentions, reach_notices
 from listening.timeseries import rebuild_window
 
 T0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
@@ -113,3 +113,34 @@ def test_processes_opening_a_fresh_store_at_once_all_succeed(store_url: str) -> 
     for proc in procs:
         proc.join(timeout=60)
     assert outcomes == ["ok"] * n
+
+
+def look(post: str, hours: float, likes: int) -> dict:
+    return {"post_id": post, "observed_at": T0 + timedelta(hours=hours), "platform": "bluesky", "account": "acme.com",
+            "posted_at": T0, "likes": likes, "reposts": 1, "replies": None, "views": None, "followers": 1200}
+
+
+def test_snapshot_looks_are_kept_once_and_read_back_in_utc(store_url: str) -> None:
+    store = Store.open(store_url)
+    batch = [look("at://a/1", 1, 3), look("at://a/1", 6, 9), look("at://a/2", 2, 0)]
+    for _ in range(2):
+        with store.transaction() as conn:
+            store.upsert(conn, engagement_snapshots, batch)
+    with store.engine.connect() as conn:
+        assert store.last_observed(conn, ["at://a/1", "at://a/2", "at://a/3"]) == {
+            "at://a/1": T0 + timedelta(hours=6), "at://a/2": T0 + timedelta(hours=2)}
+    read = store.snapshots()
+    assert [(r["post_id"], r["observed_at"], r["likes"]) for r in read] == [
+        ("at://a/1", T0 + timedelta(hours=1), 3), ("at://a/2", T0 + timedelta(hours=2), 0), ("at://a/1", T0 + timedelta(hours=6), 9)]
+    assert all(r["posted_at"].tzinfo == timezone.utc and r["replies"] is None for r in read)
+
+
+def test_a_claim_succeeds_once(store_url: str) -> None:
+    store = Store.open(store_url)
+    row = {"key": "reach:mastodon:platform:down:20260120T0600", "platform": "mastodon", "attribution": "platform",
+           "posted_at": T0, "slack_ts": None, "slack_channel": None}
+    with store.transaction() as conn:
+        assert store.insert_new(conn, reach_notices, row)
+    with store.transaction() as conn:
+        assert not store.insert_new(conn, reach_notices, row)
+    assert store.count(reach_notices) == 1

@@ -2,21 +2,27 @@
 
 import dagster as dg
 
-from listening.digest import build_digest, embedded_markdown, partition_to_week, write_digest
+from listening.digest import build_digest, deliver_digest, embedded_markdown, partition_to_week, week_bounds, write_digest
 from listening.nlp.scoring import get_scorer
+from listening.reach import stored_changes
 from dagster_project.resources import ListeningResource
 
 weekly = dg.WeeklyPartitionsDefinition(start_date="2025-01-06", day_offset=1)
 
 
-@dg.asset(group_name="digest", deps=["scored_mentions", "crisis_alerts"], partitions_def=weekly, kinds={"python", "html"},
+@dg.asset(group_name="digest", deps=["scored_mentions", "crisis_alerts", "reach_changes"], partitions_def=weekly, kinds={"python", "html"},
           description="Weekly competitor digest: what changed, share of voice (mentions and reach), sentiment trend, "
-          "themes with quoted posts, competitors' own posts and campaigns, our crises; HTML + Markdown files under "
-          "$LISTENING_HOME/digests.")
+          "themes with quoted posts, competitors' own posts and campaigns, reach changes, our crises; HTML + Markdown files under "
+          "$LISTENING_HOME/digests, posted to Slack once per week when Slack is configured.")
 def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
     week = partition_to_week(context.partition_key)
-    digest = build_digest(listening.store(), listening.config(), week, get_scorer().model_id)
+    store, config = listening.store(), listening.config()
+    bounds = week_bounds(week, config.project.timezone, config.project.week_start)
+    digest = build_digest(store, config, week, get_scorer().model_id,
+                          reach_changes=stored_changes(store, bounds.start, bounds.end))
     files = write_digest(digest)
+    slack = deliver_digest(store, digest, files.html)
+    context.log.info(f"digest {week}: {files.html}; Slack: {slack.describe()}")
     figures = digest.key_figures()
     return dg.MaterializeResult(metadata={
         "week": dg.MetadataValue.text(week),
@@ -28,5 +34,7 @@ def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: Liste
         "crises": dg.MetadataValue.int(figures["crises"]),
         "competitor_posts": dg.MetadataValue.int(figures["competitor_posts"]),
         "html": dg.MetadataValue.path(str(files.html)),
+        "markdown": dg.MetadataValue.path(str(files.markdown)),
+        "slack": dg.MetadataValue.text(slack.describe()),
         "digest": dg.MetadataValue.md(embedded_markdown(digest)),
     })

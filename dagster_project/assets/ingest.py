@@ -4,7 +4,7 @@
 import dagster as dg
 
 from listening.ingest import run_ingest
-from listening.render import mentions_markdown
+from listening.render import clean, md_escape, mentions_markdown
 from listening.sources.plan import SOURCE_KINDS
 from dagster_project.resources import ListeningResource
 
@@ -53,7 +53,8 @@ def vars_of(m) -> dict:
 def _task_table(tasks) -> str:
     lines = ["| source task | brand | fetched | new | duplicates | unmatched | skipped | status |", "|---|---|---|---|---|---|---|---|"]
     for t in tasks:
-        status = "error: " + t.error.replace("|", "/")[:120] if t.error else ("304 not modified" if t.not_modified else "ok")
+        # Errors can quote what a source sent (URLs, titles): shown like any other text from the web.
+        status = "error: " + md_escape(clean(t.error, 120)) if t.error else ("304 not modified" if t.not_modified else "ok")
         lines.append(f"| `{t.key[:80]}` | {t.brand or ''} | {t.fetched} | {t.new} | {t.duplicates} | {t.unmatched} | {t.skipped} | {status} |")
     return "\n".join(lines)
 

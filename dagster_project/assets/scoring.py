@@ -17,7 +17,7 @@ def _mix_table(mix: dict) -> str:
     return "\n".join(lines)
 
 
-@dg.asset(group_name="mentions", deps=["mentions"], kinds={"pytorch", "sql"},
+@dg.asset(group_name="mentions", deps=["mentions"], kinds={"pytorch", "sql"}, pool="scoring",
           description="Sentiment (negative/neutral/positive with probabilities) and topic per mention from the "
           "multilingual encoder + heads; only texts not yet scored by the current model are scored.")
 def scored_mentions(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:

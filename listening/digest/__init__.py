@@ -4,7 +4,8 @@
 (plain data); :func:`write_digest` renders it to ``digest-<week>.html`` (self-
 contained), ``digest-<week>.md`` and chart PNGs. Re-running a week over the same
 store content rewrites byte-identical files. :func:`slack_message` gives the
-Block Kit summary that points at those files.
+Block Kit summary that points at those files; :func:`deliver_digest` posts it
+(and, with a bot token, the HTML file) once per week when Slack is configured.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from pathlib import Path
 
 from listening.digest._build import build_digest
 from listening.digest._charts import charts as render_charts
+from listening.digest._deliver import DigestPost, deliver_digest, digest_location, post_digest
 from listening.digest._model import (
     Activity, BrandSentiment, BrandShare, Campaign, Crisis, Digest, Methodology, Movement, Post, ReachChange, Theme,
 )
 from listening.digest._render import data_uri, render_html, render_markdown, slack_message
-from listening.digest._weeks import Week, parse_week, partition_to_week, week_bounds
+from listening.digest._weeks import Week, last_complete_week, parse_week, partition_to_week, week_bounds, week_partition_key
 from listening.store import listening_home
 
 __all__ = [
-    "Activity", "BrandSentiment", "BrandShare", "Campaign", "Crisis", "Digest", "DigestFiles", "Methodology",
-    "Movement", "Post", "ReachChange", "Theme", "Week", "build_digest", "data_uri", "default_out_dir",
-    "digest_command", "embedded_markdown", "parse_week", "partition_to_week", "render_charts", "render_html",
-    "render_markdown", "slack_message", "week_bounds", "write_digest",
+    "Activity", "BrandSentiment", "BrandShare", "Campaign", "Crisis", "Digest", "DigestFiles", "DigestPost", "Methodology",
+    "Movement", "Post", "ReachChange", "Theme", "Week", "build_digest", "data_uri", "default_out_dir", "deliver_digest",
+    "digest_command", "digest_location", "embedded_markdown", "last_complete_week", "parse_week", "partition_to_week",
+    "post_digest", "render_charts", "render_html", "render_markdown", "slack_message", "week_bounds", "week_partition_key",
+    "write_digest",
 ]
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from listening.config import ListeningConfig
@@ -17,16 +18,20 @@ from listening.digest._model import (
 )
 from listening.digest._weeks import day_edges, week_bounds, zone
 from listening.i18n import labels
-from listening.nlp.topics import keyword_tokens
+from listening.nlp.topics import OTHER, cluster_themes, keyword_tokens
 from listening.store import Store
 
 HISTORY_WEEKS = 8
 THEMES_PER_BRAND = 4
-THEME_SAMPLE = 150
+THEME_SAMPLE = 300
+THEME_MERGE = 0.95
 ACTIVITY_PER_BRAND = 8
+ACTIVITY_CANDIDATES = 100
+_KIND_RANK = {"launch": 0, "press": 1, "release": 2, "update": 3}
 MIN_MENTIONS = 5
 CAMPAIGN_MIN = 5
-CAMPAIGN_RATIO = 2.0
+CAMPAIGN_RATIO = 3.0
+CAMPAIGN_WINDOW = 14
 _LAUNCH = re.compile(r"launch|announc|unveil|introduc|発表|発売|登場|출시|공개|선보", re.I)
 _PRESS = re.compile(r"press release|newsroom|プレスリリース|報道発表|보도자료", re.I)
 _RELEASE = re.compile(r"release|changelog|version|v\d+\.\d+|リリース|릴리스|업데이트", re.I)
@@ -45,6 +50,7 @@ def build_digest(store: Store, config: ListeningConfig, week: str, model_id: str
     first = current.shift(-(HISTORY_WEEKS - 1), tz, week_start)
     edges = day_edges(first.first_day, 7 * HISTORY_WEEKS, tz)
     names = {b.key: b.name for b in config.brands}
+    aliases = {b.key: [b.key, b.name, *b.aliases] for b in config.brands}
     own = {b.key for b in config.brands if b.own}
 
     frame = _query.scan_window(store, model_id, list(names), edges[0], edges[-1])
@@ -60,13 +66,14 @@ def build_digest(store: Store, config: ListeningConfig, week: str, model_id: str
     weekly = _weekly(frame)
     shares = _shares(weekly, names, own, last)
     sentiment = _sentiment(weekly, names, last)
-    themes_ids, themes_raw = _theme_candidates(this_week, names)
-    activity_rows = _competitor_posts(this_week, own)
+    themes_raw = _theme_candidates(this_week)
+    themes_ids = [i for ids in themes_raw["ids"].to_list() for i in ids]
+    activity_ids = _competitor_posts(this_week, own)
     campaign_rows = _campaign_days(frame, own, last)
     evidence_ids = _evidence_ids(this_week)
     alert_rows = _query.week_alerts(store, sorted(own), current.start, current.end)
 
-    posts_by_id = _query.fetch_posts(store, [*themes_ids, *activity_rows["id"], *(r["post"] for r in campaign_rows if r["post"]),
+    posts_by_id = _query.fetch_posts(store, [*themes_ids, *activity_ids["id"], *(r["post"] for r in campaign_rows if r["post"]),
                                             *evidence_ids.values()])
     meta = {r["id"]: r for r in frame.filter(pl.col("id").is_in(list(posts_by_id))).to_dicts()}
 
@@ -75,13 +82,12 @@ def build_digest(store: Store, config: ListeningConfig, week: str, model_id: str
             return None
         return Post.from_row({**meta.get(pid, {}), **posts_by_id[pid]})
 
-    themes = _themes(themes_raw, posts_by_id, post, names)
-    activity = [Activity(r["brand"], _kind(posts_by_id.get(r["id"], {})), p)
-                for r in activity_rows.to_dicts() if (p := post(r["id"]))]
+    themes = _themes(themes_raw, posts_by_id, meta, _query.fetch_embeddings(store, model_id, themes_ids), post, aliases)
+    activity = _activity(activity_ids, posts_by_id, post)
     campaigns = [Campaign(r["brand"], _local_day(edges[r["day"]], tz), int(r["positive"]), float(r["baseline"]), post(r["post"]))
                  for r in campaign_rows]
     crises = [_crisis(r) for r in alert_rows]
-    changes = _movements(L, shares, sentiment, campaigns, crises, names, evidence_ids, post)
+    changes = _movements(L, shares, sentiment, campaigns, crises, _launches(activity), names, evidence_ids, post)
     sources = this_week.group_by("source").len().sort(["len", "source"], descending=[True, False])
     trend_weeks = [current.shift(i - last, tz, week_start).label for i in range(HISTORY_WEEKS)]
     methodology = Methodology(
@@ -156,41 +162,73 @@ def _sentiment(weekly: pl.DataFrame, names: dict[str, str], last: int) -> list[B
     return sorted(out, key=lambda s: (-s.total, s.brand))
 
 
-def _theme_candidates(week: pl.DataFrame, names: dict[str, str]) -> tuple[list[str], pl.DataFrame]:
-    """Top topics per brand and the highest-reach sample of each (ids only)."""
-    counts = week.group_by("brand", "topic").agg(count=pl.len()).with_columns(
-        share=pl.col("count") / pl.col("count").sum().over("brand"))
-    top = (counts.sort(["brand", "count", "topic"], descending=[False, True, False])
-           .group_by("brand", maintain_order=True).head(THEMES_PER_BRAND))
-    sample = (week.join(top.select("brand", "topic"), on=["brand", "topic"])
-              .sort(["brand", "topic", "reach", "id"], descending=[False, False, True, False])
-              .group_by("brand", "topic", maintain_order=True).head(THEME_SAMPLE)
-              .group_by("brand", "topic", maintain_order=True).agg(ids=pl.col("id")))
-    themes = top.join(sample, on=["brand", "topic"], how="left", maintain_order="left")
-    return [i for ids in themes["ids"].to_list() for i in (ids or [])], themes
+def _theme_candidates(week: pl.DataFrame) -> pl.DataFrame:
+    """Per brand: the week's mention count and its highest-reach mentions (ids), the sample themes are found in."""
+    return (week.sort(["brand", "reach", "id"], descending=[False, True, False])
+            .group_by("brand", maintain_order=True).agg(total=pl.len(), ids=pl.col("id").head(THEME_SAMPLE)))
 
 
-def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], post: Any, names: dict[str, str]) -> dict[str, list[Theme]]:
-    """Keywords per theme, ranked by how specific they are to it among this week's themes."""
-    docs = {pid: set(keyword_tokens(f"{p.get('title') or ''} {p.get('text') or ''}")) for pid, p in posts.items()}
-    rows = raw.to_dicts()
-    df = Counter(tok for r in rows for pid in (r["ids"] or []) for tok in docs.get(pid, ()))
-    n_docs = max(1, sum(len(r["ids"] or []) for r in rows))
+def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], meta: dict[str, dict[str, Any]],
+            embeddings: Mapping[str, Any], post: Any, aliases: dict[str, list[str]]) -> dict[str, list[Theme]]:
+    """Cross-lingual themes per brand: clusters of the sample's embeddings, largest first.
+
+    Mentions of one theme in Korean, Japanese and English share a cluster because the
+    encoder is multilingual. A theme is named by its taxonomy topic when most members
+    carry it, else by its top keywords; counts are scaled from the sample to the week.
+    The brand's own names in every script are left out: "오르비틀리" says nothing about a theme.
+    """
     out: dict[str, list[Theme]] = {}
-    for r in rows:
-        brand_words = {t for t in keyword_tokens(f"{r['brand']} {names.get(r['brand'], '')}")}
-        tf = Counter(tok for pid in (r["ids"] or []) for tok in docs.get(pid, ()) if tok not in brand_words)
-        ranked = sorted((t for t in tf if tf[t] >= 2), key=lambda t: (-tf[t] * math.log(1 + n_docs / df[t]), t))
-        quoted = [p for pid in (r["ids"] or [])[:2] if (p := post(pid))]
-        out.setdefault(r["brand"], []).append(Theme(r["brand"], r["topic"], int(r["count"]), float(r["share"]), ranked[:5], quoted))
-    return {b: out[b] for b in names if b in out}
+    for r in raw.to_dicts():
+        ids = [i for i in r["ids"] if i in embeddings and i in posts]
+        if len(ids) < 3:
+            continue
+        texts = [f"{posts[i].get('title') or ''} {posts[i].get('text') or ''}" for i in ids]
+        found = cluster_themes(np.stack([embeddings[i] for i in ids]), texts,
+                               [str(meta.get(i, {}).get("lang") or "") for i in ids],
+                               k=min(len(ids), max(2, round(2 * math.sqrt(len(ids))))), n_keywords=12,
+                               merge_above=THEME_MERGE)
+        brand_words = set(keyword_tokens(" ".join(aliases.get(r["brand"], [r["brand"]]))))
+        for theme in found[:THEMES_PER_BRAND]:
+            members = [ids[j] for j in theme.members]
+            keywords = [w for w in theme.keywords if w not in brand_words][:5]
+            topic, votes = Counter(str(meta.get(i, {}).get("topic") or OTHER) for i in members).most_common(1)[0]
+            name = topic if topic != OTHER and votes * 2 > len(members) else ", ".join(keywords[:3]) or OTHER
+            share = len(members) / len(ids)
+            rep = ids[theme.representative]
+            quoted = [p for pid in [rep, *(m for m in members if m != rep)][:2] if (p := post(pid))]
+            out.setdefault(r["brand"], []).append(Theme(r["brand"], name, round(share * r["total"]), share, keywords, quoted))
+    return {b: out[b] for b in aliases if b in out}
 
 
 def _competitor_posts(week: pl.DataFrame, own: set[str]) -> pl.DataFrame:
-    """Competitors' own posts this week, newest first, a few per brand."""
+    """Candidates for competitor activity: their own posts this week, newest first, a bounded number per brand."""
     return (week.filter(pl.col("is_own") & ~pl.col("brand").is_in(list(own)))
             .sort(["brand", "ts", "id"], descending=[False, True, False])
-            .group_by("brand", maintain_order=True).head(ACTIVITY_PER_BRAND).select("brand", "id"))
+            .group_by("brand", maintain_order=True).head(ACTIVITY_CANDIDATES).select("brand", "id", "ts"))
+
+
+def _activity(candidates: pl.DataFrame, posts: dict[str, dict[str, Any]], post: Any) -> list[Activity]:
+    """A few posts per competitor, launches and press releases before routine posts, shown newest first.
+
+    A launch early in the week must not be pushed out by the week's later how-to videos.
+    """
+    picked: dict[str, list[tuple[int, str, str]]] = {}
+    for r in candidates.to_dicts():
+        picked.setdefault(r["brand"], []).append((-r["ts"], r["id"], _kind(posts.get(r["id"], {}))))
+    out = []
+    for brand, rows in picked.items():
+        top = sorted(rows, key=lambda row: (_KIND_RANK[row[2]], row[0], row[1]))[:ACTIVITY_PER_BRAND]
+        out += [Activity(brand, kind, p) for _, pid, kind in sorted(top) if (p := post(pid))]
+    return out
+
+
+def _launches(activity: list[Activity]) -> list[Activity]:
+    """Each competitor's first launch post of the week (the launch itself, not the follow-ups)."""
+    first: dict[str, Activity] = {}
+    for a in activity:
+        if a.kind == "launch" and (a.brand not in first or (a.post.published_at, a.post.id) < (first[a.brand].post.published_at, first[a.brand].post.id)):
+            first[a.brand] = a
+    return sorted(first.values(), key=lambda a: a.brand)
 
 
 def _kind(row: Mapping[str, Any]) -> str:
@@ -203,16 +241,27 @@ def _kind(row: Mapping[str, Any]) -> str:
 
 
 def _campaign_days(frame: pl.DataFrame, own: set[str], last: int) -> list[dict[str, Any]]:
-    """Competitor days this week whose positive count is at least CAMPAIGN_RATIO x the prior 7-week daily mean."""
-    positive = frame.filter((pl.col("sentiment") == "positive") & ~pl.col("brand").is_in(list(own)))
-    history_days = 7 * last
-    base = (positive.filter(pl.col("day") < history_days).group_by("brand")
-            .agg(baseline=pl.len() / history_days))
-    days = (positive.filter(pl.col("week") == last)
-            .sort(["reach", "id"], descending=[True, False])
-            .group_by("brand", "day").agg(positive=pl.len(), post=pl.col("id").first())
-            .join(base, on="brand", how="left").with_columns(pl.col("baseline").fill_null(0.0))
-            .filter((pl.col("positive") >= CAMPAIGN_MIN) & (pl.col("positive") >= CAMPAIGN_RATIO * pl.col("baseline")))
+    """Competitor days this week with at least CAMPAIGN_RATIO x the brand's usual daily positive count.
+
+    "Usual" is the median of the CAMPAIGN_WINDOW days before that day, counted from the first day the
+    store has any mention in the window: days before listening started are not quiet days, and a
+    median follows a growing backlog (search APIs return only the newest items) without chasing one
+    loud day. Days with less than a week of such history get no verdict.
+    """
+    if not frame.height:
+        return []
+    first_day, days_total = int(frame["day"].min()), 7 * (last + 1)
+    brands = sorted(set(frame["brand"].unique().to_list()) - own)
+    positive = frame.filter((pl.col("sentiment") == "positive") & pl.col("brand").is_in(brands))
+    counts = positive.group_by("brand", "day").agg(positive=pl.len(), post=pl.col("id").sort_by(["reach", "id"], descending=[True, False]).first())
+    grid = pl.DataFrame({"brand": [b for b in brands for _ in range(first_day, days_total)],
+                         "day": [d for _ in brands for d in range(first_day, days_total)]}, schema={"brand": pl.String, "day": pl.Int64})
+    days = (grid.join(counts, on=["brand", "day"], how="left").with_columns(pl.col("positive").fill_null(0))
+            .sort(["brand", "day"])
+            .with_columns(baseline=pl.col("positive").shift(1).rolling_median(CAMPAIGN_WINDOW, min_samples=7).over("brand"))
+            .filter((pl.col("day") >= 7 * last) & pl.col("baseline").is_not_null() & (pl.col("positive") >= CAMPAIGN_MIN)
+                    & (pl.col("positive") >= CAMPAIGN_RATIO * pl.col("baseline").clip(1.0)))
+            .with_columns(baseline=pl.col("baseline").cast(pl.Float64))
             .sort(["brand", "day"]))
     return days.to_dicts()
 
@@ -236,8 +285,9 @@ def _crisis(row: dict[str, Any]) -> Crisis:
 
 
 def _movements(L: dict[str, Any], shares: list[BrandShare], sentiment: list[BrandSentiment], campaigns: list[Campaign],
-               crises: list[Crisis], names: dict[str, str], evidence: dict[tuple[str, str], str], post: Any) -> list[Movement]:
-    """The 3-5 largest week-over-week movements, comparable in percentage points."""
+               crises: list[Crisis], launches: list[Activity], names: dict[str, str], evidence: dict[tuple[str, str], str],
+               post: Any) -> list[Movement]:
+    """The 3-5 largest week-over-week movements, comparable in percentage points; our crises, then competitor launches, lead."""
     moves: list[Movement] = []
     for s in shares:
         if max(s.mentions, s.mentions_prev) < MIN_MENTIONS:
@@ -261,5 +311,8 @@ def _movements(L: dict[str, Any], shares: list[BrandShare], sentiment: list[Bran
     for c in crises:
         moves.append(Movement("crisis", c.brand, L["move_crisis"].format(brand=names.get(c.brand, c.brand), severity=c.severity,
                               after=c.ratio), 100.0, c.posts[0] if c.posts else None))
+    for a in launches:
+        moves.append(Movement("launch", a.brand, L["move_launch"].format(brand=names.get(a.brand, a.brand), day=a.post.published_at[:10],
+                              title=a.post.label), 50.0, a.post))
     moves = [m for m in moves if m.magnitude > 0.05]
     return sorted(moves, key=lambda m: (-m.magnitude, m.kind, m.brand))[:5]

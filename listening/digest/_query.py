@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -75,6 +76,24 @@ def fetch_posts(store: Store, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
                     out[row["id"]] = {**row, "published_at": ts.strftime("%Y-%m-%d %H:%M UTC")}
     except SQLAlchemyError as exc:
         raise StoreError(f"reading quoted posts for the digest failed: {exc.__class__.__name__}") from exc
+    return out
+
+
+def fetch_embeddings(store: Store, model_id: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """The scorer's sentence embedding of each mention (by id) that has one under ``model_id``."""
+    m = mentions.c
+    out: dict[str, np.ndarray] = {}
+    wanted = sorted(set(ids))
+    try:
+        with store.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                q = (sa.select(m.id, scores.c.embedding)
+                     .join(scores, sa.and_(scores.c.text_hash == m.text_hash, scores.c.model_id == model_id))
+                     .where(m.id.in_(wanted[start : start + 500]), scores.c.embedding.is_not(None)))
+                for pid, blob in conn.execute(q):
+                    out[pid] = np.frombuffer(bytes(blob), dtype=np.float16).astype(np.float32)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"reading embeddings for the digest themes failed: {exc.__class__.__name__}") from exc
     return out
 
 

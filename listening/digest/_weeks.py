@@ -80,6 +80,28 @@ def day_edges(first_day: date, days: int, tz: str) -> list[datetime]:
     return [local_midnight(first_day + timedelta(days=i), tz) for i in range(days + 1)]
 
 
+def last_complete_week(now: datetime) -> str:
+    """The ISO week before the one holding ``now`` (UTC): the newest week a digest can cover whole.
+
+    >>> last_complete_week(datetime(2026, 1, 26, 0, 5, tzinfo=timezone.utc))
+    '2026-W04'
+    >>> last_complete_week(datetime(2026, 2, 1, 23, 59, tzinfo=timezone.utc))
+    '2026-W04'
+    """
+    year, num, _ = (now.astimezone(timezone.utc).date() - timedelta(days=7)).isocalendar()
+    return f"{year}-W{num:02d}"
+
+
+def week_partition_key(week: str) -> str:
+    """An ISO week to its Dagster weekly partition key (the week's Monday).
+
+    >>> week_partition_key("2026-W46")
+    '2026-11-09'
+    """
+    year, num = parse_week(week)
+    return date.fromisocalendar(year, num, 1).isoformat()
+
+
 def partition_to_week(key: str) -> str:
     """A Dagster weekly partition key (the week's first date) to its ISO week.
 

@@ -212,6 +212,27 @@ def _kmeans(x: np.ndarray, k: int, seed: int, iterations: int = 30) -> np.ndarra
     return labels
 
 
+def _merge_similar(x: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
+    """Join the two most similar clusters while their centres' cosine is >= ``threshold``.
+
+    >>> x = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0]])
+    >>> _merge_similar(x, np.array([0, 1, 2]), 0.95).tolist()
+    [0, 0, 2]
+    """
+    labels = labels.copy()
+    while True:
+        ids = np.unique(labels)
+        if len(ids) < 2:
+            return labels
+        centres = _normalise(np.stack([x[labels == j].mean(axis=0) for j in ids]))
+        sim = centres @ centres.T
+        np.fill_diagonal(sim, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(sim)), sim.shape)
+        if sim[a, b] < threshold:
+            return labels
+        labels[labels == ids[b]] = ids[a]
+
+
 def cluster_themes(
     embeddings: np.ndarray,
     texts: Sequence[str],
@@ -221,11 +242,14 @@ def cluster_themes(
     min_size: int = 3,
     n_keywords: int = 5,
     seed: int = 0,
+    merge_above: float | None = None,
 ) -> list[Theme]:
     """Group mentions into themes (largest first) with keywords and a representative.
 
     ``k`` defaults to about sqrt(n/2); clusters smaller than ``min_size`` are
     dropped. Keywords are ranked by class-based TF-IDF against all texts.
+    With ``merge_above``, clusters whose centres are at least that similar are
+    joined, so a generous ``k`` can over-split without splitting one theme in two.
     """
     n = len(texts)
     if n == 0:
@@ -233,6 +257,8 @@ def cluster_themes(
     x = _normalise(embeddings)
     k = max(1, min(n, k or round(math.sqrt(n / 2))))
     labels = _kmeans(x, k, seed)
+    if merge_above is not None:
+        labels = _merge_similar(x, labels, merge_above)
     docs = [set(keyword_tokens(t)) for t in texts]
     df = Counter(tok for d in docs for tok in d)
     themes = []

@@ -12,7 +12,7 @@ from listening.reach._detector import ReachDetector
 from listening.reach._prepare import mature_posts, to_frame
 from listening.reach._types import ReachChange, ReachConfig
 
-__all__ = ["detect_reach_changes", "engagement_rate_series"]
+__all__ = ["analyse_reach", "detect_reach_changes", "engagement_rate_series"]
 
 Snapshots = pl.DataFrame | Iterable[Mapping[str, Any]]
 
@@ -37,6 +37,12 @@ def _run(snapshots: Snapshots, config: ReachConfig | None) -> tuple[pl.DataFrame
         z=pl.Series(zs, dtype=pl.Float64),
     )
     return series, changes
+
+
+def analyse_reach(snapshots: Snapshots, config: ReachConfig | None = None) -> tuple[pl.DataFrame, list[ReachChange]]:
+    """Both answers of one detector pass: the rate series (as :func:`engagement_rate_series`) and the changes."""
+    series, changes = _run(snapshots, config)
+    return series.select("platform", "account", "post_id", "posted_at", "matured_at", "rate", "baseline", "z"), changes
 
 
 def detect_reach_changes(snapshots: Snapshots, config: ReachConfig | None = None) -> list[ReachChange]:

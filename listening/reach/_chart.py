@@ -26,7 +26,7 @@ def reach_chart_png(series: pl.DataFrame, changes: Sequence[ReachChange], max_pa
     from matplotlib import pyplot as plt
     from matplotlib.ticker import NullFormatter
 
-    keys = series.select("platform", "account").unique(maintain_order=True).head(max_panels).rows()
+    keys = series.select("platform", "account").unique().sort("platform", "account").head(max_panels).rows()
     n = max(len(keys), 1)
     fig, axes = plt.subplots(n, 1, figsize=(7, 1.7 * n + 0.4), sharex=True, squeeze=False, dpi=90)
     for ax, (platform, account) in zip(axes[:, 0], keys):

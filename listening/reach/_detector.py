@@ -1,7 +1,10 @@
 """Online reach-change detection per account, pooled per platform, with attribution.
 
 Each account keeps a robust baseline (median / MAD of its last log-rates,
-re-levelled at each change) and a two-sided CUSUM of clipped residuals.  A
+the scale shrunk towards a prior, re-levelled at each change, and held where a
+CUSUM run began so a change in progress cannot drag its own baseline along)
+and a two-sided CUSUM of clipped residuals; a confirmed change point is
+re-estimated as the best two-sample split near the run's start.  A
 platform keeps a pooled CUSUM over all its accounts' residuals, which finds an
 algorithm change sooner than any single account could.  Either alarm is
 checked with a two-window test per competitor (its posts since the change
@@ -28,10 +31,19 @@ __all__ = ["ReachDetector", "Step"]
 _MAD = 1.4826
 
 
-def _robust(values: np.ndarray, floor: float) -> tuple[float, float]:
-    """Median and MAD scale, floored so a quiet account cannot make every post an outlier."""
+def _robust(values: np.ndarray, config: ReachConfig) -> tuple[float, float]:
+    """Median and MAD scale, the scale shrunk towards ``prior_scale`` as if ``prior_posts`` posts had it.
+
+    A few posts can sit unusually close together (six of the first ten within
+    5 %), and a MAD of ten posts then makes every later post look like an
+    outlier; the prior keeps a young baseline honest and fades as posts
+    accumulate. The floor stops a quiet account from doing the same.
+    """
     med = float(np.median(values))
-    return med, max(_MAD * float(np.median(np.abs(values - med))), floor)
+    mad = _MAD * float(np.median(np.abs(values - med)))
+    n, n0 = len(values), config.prior_posts
+    scale = math.sqrt((n * mad * mad + n0 * config.prior_scale ** 2) / (n + n0))
+    return med, max(scale, config.min_scale)
 
 
 @dataclass(slots=True)
@@ -113,10 +125,16 @@ class ReachDetector:
         acc.posted.append(posted_at)
         acc.rates.append(log_rate)
         changes = self._resolve_pending(platform, matured_at)
-        history = np.asarray(acc.rates[max(0, i - cfg.baseline_posts):i])
+        end = i
+        if acc.anchor is None:
+            runs = [start for stat, start in ((acc.up, acc.up_start), (acc.down, acc.down_start))
+                    if stat > cfg.hold_at * cfg.cusum_h]
+            if runs and min(runs) >= cfg.warmup_posts:
+                end = min(runs)  # a change in progress must not pull its own baseline along
+        history = np.asarray(acc.rates[max(0, end - cfg.baseline_posts):end])
         if len(history) < cfg.warmup_posts:
             return Step(None, None, tuple(changes))
-        med, scale = _robust(history, cfg.min_scale)
+        med, scale = _robust(history, cfg)
         z = float(np.clip((log_rate - med) / scale, -cfg.clip_z, cfg.clip_z))
         if acc.anchor is not None:
             self._relevel(acc)
@@ -156,7 +174,7 @@ class ReachDetector:
         post = np.asarray(acc.rates[cut:])
         if len(pre) < cfg.warmup_posts or len(post) < cfg.min_posts_after:
             return None
-        med, scale = _robust(pre, cfg.min_scale)
+        med, scale = _robust(pre, cfg)
         return np.clip((post - med) / scale, -cfg.clip_z, cfg.clip_z)
 
     def _t(self, acc: _Account, since: datetime, direction: str) -> tuple[float, int] | None:
@@ -260,6 +278,27 @@ class ReachDetector:
         if len(acc.rates) - acc.anchor >= self.config.settle_posts:
             acc.anchor = None
 
+    def _refine(self, acc: _Account, start: int, direction: str) -> int:
+        """The split near ``start`` that best separates the account's rates: the first post affected.
+
+        A CUSUM run often begins a few posts early (a chance low post before the
+        change) or late; among splits up to ``refine_posts`` either side, the one
+        with the largest two-sample t in the alarm's direction wins. Only posts
+        already seen are used, so this stays causal.
+        """
+        cfg = self.config
+        rates = np.asarray(acc.rates)
+        lo = max(cfg.min_posts_before, start - cfg.refine_posts)
+        hi = min(len(rates) - cfg.min_posts_after, start + cfg.refine_posts)
+        sign = 1.0 if direction == "up" else -1.0
+        best, best_t = start, -math.inf
+        for k in range(lo, hi + 1):
+            pre, post = rates[max(0, k - cfg.baseline_posts):k], rates[k:]
+            t = sign * (post.mean() - pre.mean()) * math.sqrt(len(pre) * len(post) / (len(pre) + len(post)))
+            if t > best_t:
+                best, best_t = k, t
+        return best
+
     def _emit(self, platform: str, account: str, acc: _Account, start: int, direction: str, attribution: str, now: datetime) -> ReachChange:
         """Measure the change from ``start`` on, then re-level the account's history by it.
 
@@ -268,6 +307,7 @@ class ReachDetector:
         true change from being followed by a run of false ones.
         """
         cfg = self.config
+        start = self._refine(acc, start, direction)
         post = np.asarray(acc.rates[start:])
         base = np.asarray(acc.rates[max(0, start - cfg.baseline_posts):start])
         if len(base) == 0:

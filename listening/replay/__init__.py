@@ -1,7 +1,7 @@
 """Offline replay of recorded public-source payloads, so the product demonstrates itself.
 
-``ReplayServer`` serves Google News RSS, HN Algolia, YouTube, blog/press feeds and
-GitHub releases on 127.0.0.1 with timestamps moved to now; ``demo.yaml`` points
+``ReplayServer`` serves Google News RSS, HN Algolia, YouTube, blog/press feeds,
+GitHub releases and Mastodon/Bluesky account APIs on 127.0.0.1 with timestamps moved to now; ``demo.yaml`` points
 the listening config at it via ``${REPLAY_URL}``.
 """
 

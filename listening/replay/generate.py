@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from listening.replay import corpus as C
+from listening.replay.accounts import reach_labels, write_accounts
 from listening.replay import payloads as P
 from listening.replay.feeds import write_feeds
 
@@ -212,6 +213,7 @@ def labels() -> dict[str, object]:
              "summary": "Vantro Hub 2 launch: press release, GitHub v2.0.0, news in en/ko/ja, HN front page"},
         ],
         "channels": C.CHANNELS,
+        "reach_changes": reach_labels(),
     }
 
 
@@ -222,7 +224,7 @@ def generate(out: Path = DATA_DIR) -> dict[str, object]:
     out.mkdir(parents=True)
     w, truth = C.Writer(random.Random(C.SEED)), Truth()
     counts = {"gnews": write_gnews(w, truth, out), "hn": write_hn(w, truth, out),
-              "feeds": write_feeds(w, truth, out)}
+              "feeds": write_feeds(w, truth, out), "accounts": write_accounts(out)}
     (out / "labels.json").write_text(json.dumps(labels(), indent=2) + "\n")
     (out / "truth.json").write_text(json.dumps(truth.rows, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
     return counts

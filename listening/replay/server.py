@@ -2,13 +2,16 @@
 
 The real connectors talk to it unmodified: paths and query parameters are the
 real APIs' (Google News RSS, HN Algolia, YouTube channel feeds, generic RSS/Atom,
-GitHub releases); only the base URL differs.
+GitHub releases, Mastodon and Bluesky account APIs); only the base URL differs.
 
-Time model: at start the server maps the recording's anchor onto its clock
-(floored to the minute), so the newest recorded item lands just before now and
-the labelled events keep their distance from now. Items recorded after the
-anchor appear as the clock moves on, so repeated polls see new items; when the
-recording runs out the server re-anchors to the current time.
+Time model: the recording is moved by whole weeks, so that the week holding
+its labelled events (the competitor launch and our crisis) becomes the last
+complete ISO week (Monday to Sunday, UTC) before the clock's now. A weekly
+digest of that week then shows both, whatever the weekday; the served feeds
+end at now, and items recorded later appear as the clock moves on, so repeated
+polls see new items. When the recording runs out the server re-anchors to the
+current week. A pinned ``epoch`` instead maps the recording's anchor to that
+exact moment, for tests that walk the clock through the recorded weeks.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from listening.replay import DATA_DIR, hn
 from listening.replay import payloads as P
+from listening.replay.social import Social
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,25 @@ def utc_now() -> datetime:
 
 def floor_minute(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc).replace(second=0, microsecond=0)
+
+
+def week_start(dt: datetime) -> datetime:
+    """Monday 00:00 UTC of the ISO week holding ``dt``.
+
+    >>> week_start(datetime(2026, 1, 29, 12, tzinfo=timezone.utc)).isoformat()
+    '2026-01-26T00:00:00+00:00'
+    """
+    day = dt.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def events_week(anchor: datetime, events: list[dict[str, Any]]) -> datetime:
+    """Start of the one recorded week that holds every labelled event (the digest week of the demo)."""
+    first = week_start(min(anchor + timedelta(seconds=ev["start_offset_s"]) for ev in events))
+    last = max(anchor + timedelta(seconds=ev["end_offset_s"]) for ev in events)
+    if last > first + timedelta(days=7):
+        raise ValueError("the replay's labelled events must fall into one ISO week")
+    return first
 
 
 @dataclass(frozen=True)
@@ -103,7 +126,8 @@ class Replay:
         self.labels: dict[str, Any] = json.loads((data_dir / "labels.json").read_text())
         self.anchor = P.parse_stamp(self.labels["anchor"])
         self.span = timedelta(seconds=self.labels["recorded_until_offset_s"])
-        self.epoch = floor_minute(epoch or self.clock())
+        self.events_week = events_week(self.anchor, self.labels["events"])
+        self.epoch = floor_minute(epoch) if epoch is not None else self.week_epoch(self.clock())
         self._lock = threading.Lock()
         self.gnews = {tuple(p.stem.split("-", 1)): Feed.load(p, "gnews") for p in (data_dir / "gnews").glob("*.xml")}
         self.files: dict[str, Feed] = {}
@@ -113,18 +137,23 @@ class Replay:
             self.files["/" + p.relative_to(data_dir / "github").as_posix()] = Feed.load(p, "atom")
         self.youtube = {p.stem: Feed.load(p, "youtube") for p in (data_dir / "youtube").glob("*.xml")}
         self.hn_hits: list[dict[str, Any]] = json.loads((data_dir / "hn" / "search_by_date.json").read_text())["hits"]
+        self.social = Social(data_dir)
 
     # -- time ---------------------------------------------------------------
     def now(self) -> datetime:
         """The replay clock: the injected clock floored to the minute."""
         return floor_minute(self.clock())
 
+    def week_epoch(self, now: datetime) -> datetime:
+        """Where the anchor lands so the labelled events' week is the last complete week before ``now``."""
+        return self.anchor + (week_start(now) - timedelta(days=7) - self.events_week)
+
     def shift(self, now: datetime) -> timedelta:
         """Offset from recorded to served time; re-anchors once the recording is used up."""
         with self._lock:
             if not self.pinned and (now - self.epoch > self.span or now < self.epoch - self.span):
-                log.info("replay recording exhausted; re-anchoring at %s", now.isoformat())
-                self.epoch = now
+                self.epoch = self.week_epoch(now)
+                log.info("replay recording exhausted; re-anchoring at %s", self.epoch.isoformat())
             return self.epoch - self.anchor
 
     def events(self) -> list[dict[str, Any]]:
@@ -144,6 +173,10 @@ class Replay:
         now = self.now()
         shift = self.shift(now)
         path = url.path.rstrip("/") or "/"
+        if self.social.handles(path):
+            host = next((v for k, v in (headers or {}).items() if k.lower() == "host"), "127.0.0.1")
+            answer = self.social.get(path, url.query, shift, now, host)
+            return Response(answer.status, answer.headers, answer.body)
         if path == "/rss/search":
             body, last, kind = self.render_gnews(params, shift, now), None, "gnews"
         elif path == "/api/v1/search_by_date":
@@ -261,6 +294,7 @@ def conditional(body: bytes, last_modified: datetime, content_type: str, headers
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "listening-replay/1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     replay: Replay
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming

@@ -155,7 +155,11 @@ def refresh_posts(
 
 @dataclass(frozen=True, slots=True)
 class BlueskyAuthor:
-    """One account's posts without replies (own and competitor accounts), plus its follower count."""
+    """One account's posts without replies (own and competitor accounts), plus its follower count.
+
+    With ``repoll`` set, every run reads back at least that far past the
+    watermark, so posts are seen again while their engagement still grows.
+    """
 
     handle: str
     base_url: str = BSKY_PUBLIC
@@ -163,6 +167,7 @@ class BlueskyAuthor:
     limit: int = 100
     max_pages: int = 3
     lookback: timedelta = timedelta(days=7)
+    repoll: timedelta = timedelta(0)
     source: str = "bluesky"
 
     @property
@@ -172,7 +177,9 @@ class BlueskyAuthor:
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
         cursor = cursor or Cursor()
         fetched_at = now or datetime.now(timezone.utc)
-        stop_at = cursor.watermark or fetched_at - self.lookback
+        stop_at = cursor.watermark or fetched_at - max(self.lookback, self.repoll)
+        if self.repoll:
+            stop_at = min(stop_at, fetched_at - self.repoll)
         actor = self.handle.lstrip("@")
         xrpc = f"{self.base_url.rstrip('/')}/xrpc"
         profile = client.get(f"{xrpc}/app.bsky.actor.getProfile", params={"actor": actor})

@@ -248,7 +248,11 @@ class MastodonHashtag:
 
 @dataclass(frozen=True, slots=True)
 class MastodonAccount:
-    """One account's own posts (no replies, no boosts), for reach tracking of own and competitor accounts."""
+    """One account's own posts (no replies, no boosts), for reach tracking of own and competitor accounts.
+
+    With ``repoll`` set, every run reads back at least that far past the
+    watermark, so posts are seen again while their engagement still grows.
+    """
 
     base_url: str
     acct: str
@@ -256,6 +260,7 @@ class MastodonAccount:
     limit: int = 40
     max_pages: int = 3
     lookback: timedelta = timedelta(days=7)
+    repoll: timedelta = timedelta(0)
     time_ids: bool = True
     source: str = "mastodon"
 
@@ -271,12 +276,17 @@ class MastodonAccount:
         account = response.json()
         if not isinstance(account, dict) or not isinstance(account.get("id"), str):
             raise ParseError(f"{redact_url(response.url)}: account lookup for {acct!r} returned no id")
+        fetched_at = now or datetime.now(timezone.utc)
+        read_from = cursor
+        if self.repoll and cursor.watermark is not None:
+            read_from = Cursor(cursor.etag, cursor.last_modified, min(cursor.watermark, fetched_at - self.repoll))
         result = _read_timeline(
             client, f"{base}/api/v1/accounts/{quote(account['id'], safe='')}/statuses",
-            {"exclude_replies": "true", "exclude_reblogs": "true", "limit": self.limit}, cursor,
-            query=f"@{acct}", fetched_at=now or datetime.now(timezone.utc), lookback=self.lookback,
+            {"exclude_replies": "true", "exclude_reblogs": "true", "limit": self.limit}, read_from,
+            query=f"@{acct}", fetched_at=fetched_at, lookback=max(self.lookback, self.repoll),
             max_pages=self.max_pages, is_own=self.is_own, requests=response.attempts, time_ids=self.time_ids,
         )
+        result.cursor = cursor.advanced([m.published_at for m in result.mentions])
         followers = _count(account.get("followers_count"))
         if followers is not None:
             result.mentions = [m.with_(author_followers=followers) for m in result.mentions]

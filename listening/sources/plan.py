@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from listening.config import ListeningConfig
 from listening.http import HttpClient
@@ -19,6 +19,9 @@ from listening.sources.naver import NaverSearch
 from listening.sources.reddit import ClientCredentials, RedditOAuthSearch, RedditSearch, RedditSubreddit
 from listening.sources.rss import FeedConnector, GoogleNewsSearch, YouTubeChannel
 
+#: Tracked accounts' feeds are re-read this far back on every run, so each post is seen again at every
+#: re-poll age up to 7 days (see listening.snapshots).
+REPOLL_WINDOW = timedelta(days=8)
 SOURCE_KINDS = ("rss", "google_news", "hackernews", "youtube", "mastodon", "bluesky", "gdelt", "appstore", "hatena", "naver", "reddit")
 logger = logging.getLogger(__name__)
 
@@ -29,13 +32,15 @@ class SourceTask:
 
     ``own_channel`` marks a channel that is about the brand by construction (its
     blog, press room, account, app reviews): such items are attributed to the brand
-    even when they do not name it.
+    even when they do not name it. ``account`` names a tracked own or competitor
+    account (its posts' engagement is kept as snapshots for the reach model).
     """
 
     connector: Connector
     brand: str | None
     own_channel: bool
     own_voice: bool | None = None
+    account: str = ""
 
     @property
     def is_own(self) -> bool:
@@ -50,8 +55,8 @@ class SourceTask:
     def key(self) -> str:
         return self.connector.key
 
-    def fetch(self, client: HttpClient, cursor: Cursor | None) -> FetchResult:
-        return self.connector.fetch(client, cursor)
+    def fetch(self, client: HttpClient, cursor: Cursor | None, now: datetime | None = None) -> FetchResult:
+        return self.connector.fetch(client, cursor, now=now)
 
 
 def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
@@ -61,8 +66,8 @@ def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
     bluesky_auth = AppPassword(session_url=ep.bluesky_session)
     reddit_auth = ClientCredentials(token_url=ep.reddit_token)
 
-    def add(connector: Connector, brand: str, own: bool, voice: bool | None = None) -> None:
-        tasks.setdefault((connector.source, connector.key), SourceTask(connector, brand, own, voice))
+    def add(connector: Connector, brand: str, own: bool, voice: bool | None = None, account: str = "") -> None:
+        tasks.setdefault((connector.source, connector.key), SourceTask(connector, brand, own, voice, account))
 
     for brand in config.brands:
         s = brand.sources
@@ -80,9 +85,11 @@ def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
             add(MastodonHashtag(ep.mastodon or t.instance, t.tag), brand.key, False)
         for a in s.accounts:
             if a.platform == "mastodon":
-                add(MastodonAccount(ep.mastodon or a.instance, a.handle, is_own=True), brand.key, True)
+                add(MastodonAccount(ep.mastodon or a.instance, a.handle, is_own=True, repoll=REPOLL_WINDOW),
+                    brand.key, True, account=a.label)
             elif a.platform == "bluesky":
-                add(BlueskyAuthor(a.handle, base_url=ep.bluesky, is_own=True), brand.key, True)
+                add(BlueskyAuthor(a.handle, base_url=ep.bluesky, is_own=True, repoll=REPOLL_WINDOW),
+                    brand.key, True, account=a.label)
         for b in s.bluesky:
             if bluesky_auth.configured:
                 add(BlueskySearch(b.query, base_url=ep.bluesky_search, auth=bluesky_auth, lang=b.lang), brand.key, False)

@@ -1,0 +1,40 @@
+"""Algorithm-driven reach changes of the tracked own and competitor accounts."""
+
+import dagster as dg
+
+from listening.pipeline import now
+from listening.reach import changes_markdown, track_reach
+from listening.slack import SlackClient
+from dagster_project.resources import ListeningResource
+
+
+@dg.asset(group_name="reach", deps=["mastodon_mentions", "bluesky_mentions"], kinds={"python", "sql", "slack"},
+          description="Engagement per follower of every tracked account, normalised to a post age of 24 h; durable "
+          "changes found by change-point detection and attributed to the platform (competitors moved too: an "
+          "algorithm change) or to the account (its own content). Table reach_changes; a Slack notice for "
+          "platform-wide changes and own-account changes when Slack is configured.")
+def reach_changes(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
+    config, store = listening.config(), listening.store()
+    slack = SlackClient.from_env()
+    if slack is None:
+        context.log.info("Slack is not configured (LISTENING_SLACK_WEBHOOK_URL or LISTENING_SLACK_BOT_TOKEN); "
+                         "reach changes are kept in the store")
+        report = track_reach(store, config, now=now())
+    else:
+        with slack:
+            report = track_reach(store, config, now=now(), slack=slack)
+    for key in report.failed:
+        context.log.warning("reach notice %s was not posted; the next run retries it", key)
+    return dg.MaterializeResult(metadata={
+        "changes": dg.MetadataValue.md(changes_markdown(report.changes, report.brands)),
+        "platform_changes": dg.MetadataValue.int(sum(c.attribution == "platform" for c in report.changes)),
+        "account_changes": dg.MetadataValue.int(sum(c.attribution == "account" for c in report.changes)),
+        "chart": dg.MetadataValue.md(report.chart_markdown),
+        "chart_file": dg.MetadataValue.path(str(report.chart_path)),
+        "detected": dg.MetadataValue.json(report.as_rows()),
+        "accounts": dg.MetadataValue.int(report.accounts),
+        "posts_measured": dg.MetadataValue.int(report.posts),
+        "snapshots": dg.MetadataValue.int(report.snapshots),
+        "slack": dg.MetadataValue.text("configured" if slack else "not configured"),
+        "notices_posted": dg.MetadataValue.int(len(report.posted)),
+    })

@@ -1,0 +1,99 @@
+"""The demo's weekly digest: last complete week, the replay's launch and crisis in it, figures equal to SQL.
+
+Runs the README's demo path (``listening demo``: the main job, the timeseries
+backfill and the digest job in a child process on the offline replay) at
+today's date, then reads the store with plain SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+
+from listening.digest import last_complete_week, week_bounds
+from listening.pipeline import run_demo
+from listening.replay import DEMO_CONFIG, Replay
+from listening.store import Store
+
+BRANDS = {"orbitly": "Orbitly", "vantro": "Vantro", "kestrel": "Kestrel Home"}
+
+
+def sql(store: Store, query: str, **params: object) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(query), params).all()]
+
+
+def stamp(dt: datetime) -> str:
+    """The store's UTC text form of a timestamp (SQLite), for comparisons in plain SQL."""
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@pytest.mark.slow
+def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_sql(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    at = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    monkeypatch.setenv("LISTENING_REPLAY_NOW", at.isoformat())
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    for var in ("LISTENING_SLACK_WEBHOOK_URL", "LISTENING_SLACK_BOT_TOKEN", "LISTENING_REPLAY_EPOCH"):
+        monkeypatch.delenv(var, raising=False)
+
+    assert run_demo() == 0
+    printed = capfd.readouterr().out
+    week = last_complete_week(at)
+    html, md = home / "digests" / f"digest-{week}.html", home / "digests" / f"digest-{week}.md"
+    assert html.exists() and md.exists()
+    assert f"Weekly competitor digest, {week}:" in printed and f"digests/digest-{week}.html" in printed
+
+    # Both labelled events of the replay lie inside the digest's week (Asia/Seoul, Monday weeks in the demo config).
+    bounds = week_bounds(week, "Asia/Seoul", "monday")
+    events = {e["kind"]: e for e in Replay(clock=lambda: at).events()}
+    assert all(bounds.start <= e["start"] < e["end"] <= bounds.end for e in events.values())
+
+    text = md.read_text(encoding="utf-8")
+    changed = text.split("## What changed since last week", 1)[1].split("\n## ", 1)[0]
+    activity = text.split("## Competitor activity", 1)[1].split("\n## ", 1)[0]
+    crises = text.split("## Our crises this week", 1)[1].split("\n## ", 1)[0]
+    assert "Orbitly: crisis alert" in changed and "Vantro: launch on" in changed and "Vantro Hub 2" in changed
+    assert any(line.startswith("- Vantro · launch ·") and "Vantro Hub 2" in line for line in activity.splitlines())
+    assert "### Orbitly · " in crises
+
+    store = Store.open()
+    [(model,)] = sql(store, "SELECT DISTINCT model_id FROM scores")
+    window = {"start": stamp(bounds.start), "end": stamp(bounds.end), "model": model}
+    rows = sql(store, """
+        SELECT m.brand, s.sentiment, COUNT(*) FROM mentions m
+        JOIN scores s ON s.text_hash = m.text_hash AND s.model_id = :model
+        WHERE m.published_at >= :start AND m.published_at < :end AND m.brand IN ('orbitly', 'vantro', 'kestrel')
+        GROUP BY m.brand, s.sentiment""", **window)
+    counts = {(b, s): n for b, s, n in rows}
+    per_brand = {b: sum(n for (b2, _), n in counts.items() if b2 == b) for b in BRANDS}
+    total = sum(per_brand.values())
+    alerts = sql(store, "SELECT key FROM alerts WHERE brand = 'orbitly' AND window_start < :end AND window_end >= :start", **window)
+    crisis = events["crisis"]
+    overlapping = sql(store, "SELECT key FROM alerts WHERE brand = 'orbitly' AND window_start < :e AND window_end >= :s",
+                      s=stamp(crisis["start"]), e=stamp(crisis["end"]))
+    own_posts = sql(store, """
+        SELECT m.brand, COUNT(*) FROM mentions m JOIN scores s ON s.text_hash = m.text_hash AND s.model_id = :model
+        WHERE m.is_own AND m.brand IN ('vantro', 'kestrel') AND m.published_at >= :start AND m.published_at < :end
+        GROUP BY m.brand""", **window)
+
+    with dg.DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("weekly_competitor_digest"))
+    assert event is not None and event.asset_materialization is not None
+    meta = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+    assert meta["week"] == week and total > 500
+    assert meta["mentions"] == total
+    assert meta["share_of_voice"] == {b: round(n / total, 4) for b, n in per_brand.items()}
+    assert meta["net_sentiment"] == {b: round((counts.get((b, "positive"), 0) - counts.get((b, "negative"), 0)) / n, 4)
+                                     for b, n in per_brand.items()}
+    assert overlapping and set(overlapping) <= set(alerts), "the stored alert is the labelled surge"
+    assert meta["crises"] == len(alerts)
+    assert meta["competitor_posts"] == sum(min(8, n) for _, n in own_posts)
+    assert meta["slack"].startswith("not configured")
+    for brand, name in BRANDS.items():
+        assert f"| {name} | {per_brand[brand]:,} |" in text, f"the Markdown's share-of-voice row for {name}"

@@ -1,0 +1,137 @@
+"""The weekly digest on Slack, over real HTTP against the local Slack stand-in.
+
+Bot mode posts the headline findings and shares the HTML file in that message's
+thread; webhook mode posts the findings with a link. Each week is posted once,
+a failed upload is retried without a second message, and no token or webhook
+URL reaches metadata, logs or errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import dagster as dg
+import pytest
+
+import dagster_project.assets.digest as digest_asset
+from dagster_project.resources import ListeningResource
+from listening.digest import build_digest, post_digest, write_digest
+from listening.errors import DeliveryError
+from listening.slack import SlackClient, SlackConfig
+from tests.slack_server import BOT_TOKEN, WEBHOOK_PATH, SlackServer, channel_id
+from tests.test_digest_fixtures import MODEL, config, open_store, populate
+
+WEEK_KEY = "2026-11-09"  # ISO week 2026-W46 in the fixture store
+SLACK_VARS = ("LISTENING_SLACK_WEBHOOK_URL", "LISTENING_SLACK_BOT_TOKEN", "LISTENING_SLACK_CHANNEL",
+              "LISTENING_SLACK_BASE_URL", "LISTENING_DIGEST_BASE_URL")
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The fixture store and config behind the digest asset, no Slack configured yet."""
+    monkeypatch.setenv("LISTENING_HOME", str(tmp_path / "home"))
+    for var in SLACK_VARS:
+        monkeypatch.delenv(var, raising=False)
+    store = open_store(tmp_path)
+    populate(store)
+    path = tmp_path / "listening.yaml"
+    path.write_text("project: {name: acme-listening}\nbrands:\n  - {key: acme, name: Acme, own: true}\n"
+                    "  - {key: rival, name: Rival}\n  - {key: other, name: Other Co}\n", encoding="utf-8")
+    monkeypatch.setattr(digest_asset, "get_scorer", lambda: SimpleNamespace(model_id=MODEL))
+    resource = ListeningResource(config_path=str(path), database_url=str(store.engine.url))
+    return SimpleNamespace(store=store, resource=resource, html=tmp_path / "home" / "digests" / "digest-2026-W46.html")
+
+
+def materialize(setup: SimpleNamespace, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    return dg.materialize([digest_asset.weekly_competitor_digest], partition_key=WEEK_KEY, instance=instance,
+                          resources={"listening": setup.resource}, raise_on_error=False)
+
+
+def slack_meta(result: dg.ExecuteInProcessResult) -> str:
+    return result.asset_materializations_for_node("weekly_competitor_digest")[0].metadata["slack"].value
+
+
+def everything_logged(instance: dg.DagsterInstance, caplog: pytest.LogCaptureFixture) -> str:
+    """Every Dagster event (messages, metadata, errors) of every run, plus every Python log line."""
+    runs = instance.get_runs()
+    events = [repr(entry) for run in runs for entry in instance.all_logs(run.run_id)]
+    return "\n".join(events + [r.getMessage() for r in caplog.records])
+
+
+def bot_env(monkeypatch: pytest.MonkeyPatch, slack: SlackServer, token: str = BOT_TOKEN) -> None:
+    monkeypatch.setenv("LISTENING_SLACK_BOT_TOKEN", token)
+    monkeypatch.setenv("LISTENING_SLACK_CHANNEL", "#strategy")
+    monkeypatch.setenv("LISTENING_SLACK_BASE_URL", slack.api_url)
+
+
+def test_bot_mode_posts_the_findings_and_shares_the_html_in_the_thread_once(
+        setup: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with SlackServer() as slack, dg.instance_for_test() as instance:
+        bot_env(monkeypatch, slack)
+        first = materialize(setup, instance)
+        again = materialize(setup, instance)
+        logged = everything_logged(instance, caplog)
+
+    assert first.success and again.success
+    [message] = slack.messages()
+    assert message["channel"] == "#strategy" and "2026-W46" in message["text"]
+    blocks = str(message["blocks"])
+    assert "crisis alert" in blocks and "Share of voice" in blocks and "digest-2026-W46.html" in blocks
+    [(file_id, shared)] = slack.files.items()
+    assert shared.content == setup.html.read_bytes() and shared.filename == "digest-2026-W46.html"
+    assert shared.channel == channel_id("#strategy") and shared.thread_ts == "1700000000.000001"
+    assert slack_meta(first) == f"posted (bot: channel {channel_id('#strategy')}, ts 1700000000.000001, file {file_id})"
+    assert slack_meta(again).startswith("already posted (bot: ")
+    upload = next(r for r in slack.received if r.path.startswith("/upload/"))
+    assert "Authorization" not in upload.headers, "the token stays with slack.com's API, not the upload host"
+    assert BOT_TOKEN not in logged and "s3cr3t" not in logged
+
+
+def test_webhook_mode_posts_the_findings_with_a_link_to_the_served_digest(
+        setup: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with SlackServer() as slack, dg.instance_for_test() as instance:
+        monkeypatch.setenv("LISTENING_SLACK_WEBHOOK_URL", slack.webhook_url)
+        monkeypatch.setenv("LISTENING_DIGEST_BASE_URL", "https://intranet.example/digests/")
+        result = materialize(setup, instance)
+        logged = everything_logged(instance, caplog)
+
+    assert result.success and slack_meta(result) == "posted (webhook)"
+    [message] = slack.messages()
+    assert slack.received[0].path == WEBHOOK_PATH and not slack.files
+    assert "<https://intranet.example/digests/digest-2026-W46.html|" in str(message["blocks"])
+    assert WEBHOOK_PATH not in logged and "s3cr3t" not in logged
+
+
+def test_a_failed_upload_is_retried_without_posting_the_message_twice(
+        setup: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with SlackServer(missing_scope={"files.getUploadURLExternal"}) as slack, dg.instance_for_test() as instance:
+        bot_env(monkeypatch, slack)
+        failed = materialize(setup, instance)
+        slack.missing_scope.clear()
+        retried = materialize(setup, instance)
+        logged = everything_logged(instance, caplog)
+
+    assert not failed.success and retried.success
+    assert "Slack files.getUploadURLExternal failed: missing_scope" in logged
+    assert len(slack.messages()) == 1, "the retry shares the file under the message already posted"
+    [shared] = slack.files.values()
+    assert shared.content == setup.html.read_bytes() and shared.thread_ts == "1700000000.000001"
+    assert BOT_TOKEN not in logged
+
+
+def test_a_rejected_token_posts_nothing_names_no_secret_and_the_week_stays_open(setup: SimpleNamespace) -> None:
+    digest = build_digest(setup.store, config(), "2026-W46", MODEL)
+    html = write_digest(digest, setup.html.parent).html
+    with SlackServer() as slack:
+        wrong = SlackConfig(bot_token="xoxb-wrong-s3cr3t", channel="#strategy", base_url=slack.api_url)
+        with SlackClient(wrong) as client, pytest.raises(DeliveryError) as err:
+            post_digest(setup.store, digest, html, client)
+        assert "invalid_auth" in str(err.value) and "s3cr3t" not in str(err.value)
+        with SlackClient(SlackConfig(bot_token=BOT_TOKEN, channel="#strategy", base_url=slack.api_url)) as client:
+            posted = post_digest(setup.store, digest, html, client)
+    assert posted.status == "posted" and len(slack.messages()) == 1 and len(slack.files) == 1
