@@ -34,6 +34,7 @@ CAMPAIGN_RATIO = 3.0
 CAMPAIGN_WINDOW = 14
 _LAUNCH = re.compile(r"launch|announc|unveil|introduc|発表|発売|登場|출시|공개|선보", re.I)
 _PRESS = re.compile(r"press release|newsroom|プレスリリース|報道発表|보도자료", re.I)
+_KANA_GRAMMAR = re.compile(r"[\u3040-\u309f]")  # hiragana: particles and endings, not subjects
 _RELEASE = re.compile(r"release|changelog|version|v\d+\.\d+|リリース|릴리스|업데이트", re.I)
 
 
@@ -168,6 +169,27 @@ def _theme_candidates(week: pl.DataFrame) -> pl.DataFrame:
             .group_by("brand", maintain_order=True).agg(total=pl.len(), ids=pl.col("id").head(THEME_SAMPLE)))
 
 
+def _without_language(x: np.ndarray, langs: Sequence[str], min_members: int = 10) -> np.ndarray:
+    """Centre the embeddings per language so clusters form by subject, not by language.
+
+    The encoder's embeddings still carry a language direction (and a direction all texts
+    share): uncorrected, a brand's Korean posts cluster together whatever they are about.
+    A language with few posts is centred on the overall mean instead: its own mean would be
+    its subject, and removing that would scatter a real theme.
+
+    >>> x = np.array([[1.0, 0.0], [1.0, 2.0], [3.0, 0.0], [3.0, 2.0], [2.0, 6.0]])
+    >>> _without_language(x, ["ko", "ko", "ja", "ja", "es"], min_members=2).tolist()
+    [[0.0, -1.0], [0.0, 1.0], [0.0, -1.0], [0.0, 1.0], [0.0, 4.0]]
+    """
+    codes = np.asarray(langs)
+    out = (x - x.mean(axis=0)).astype(np.float32)
+    for lang in set(langs):
+        rows = codes == lang
+        if rows.sum() >= min_members:
+            out[rows] = x[rows] - x[rows].mean(axis=0)
+    return out
+
+
 def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], meta: dict[str, dict[str, Any]],
             embeddings: Mapping[str, Any], post: Any, aliases: dict[str, list[str]]) -> dict[str, list[Theme]]:
     """Cross-lingual themes per brand: clusters of the sample's embeddings, largest first.
@@ -183,14 +205,14 @@ def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], meta: dict[str,
         if len(ids) < 3:
             continue
         texts = [f"{posts[i].get('title') or ''} {posts[i].get('text') or ''}" for i in ids]
-        found = cluster_themes(np.stack([embeddings[i] for i in ids]), texts,
-                               [str(meta.get(i, {}).get("lang") or "") for i in ids],
-                               k=min(len(ids), max(2, round(2 * math.sqrt(len(ids))))), n_keywords=12,
+        langs = [str(meta.get(i, {}).get("lang") or "") for i in ids]
+        found = cluster_themes(_without_language(np.stack([embeddings[i] for i in ids]), langs), texts, langs,
+                               k=min(len(ids), max(4, round(math.sqrt(len(ids) / 2)))), n_keywords=12,
                                merge_above=THEME_MERGE)
         brand_words = set(keyword_tokens(" ".join(aliases.get(r["brand"], [r["brand"]]))))
         for theme in found[:THEMES_PER_BRAND]:
             members = [ids[j] for j in theme.members]
-            keywords = [w for w in theme.keywords if w not in brand_words][:5]
+            keywords = [w for w in theme.keywords if w not in brand_words and not _KANA_GRAMMAR.search(w)][:5]
             topic, votes = Counter(str(meta.get(i, {}).get("topic") or OTHER) for i in members).most_common(1)[0]
             name = topic if topic != OTHER and votes * 2 > len(members) else ", ".join(keywords[:3]) or OTHER
             share = len(members) / len(ids)
