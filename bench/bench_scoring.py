@@ -6,12 +6,13 @@ The scorer's peak RSS is taken before the XLM-R-base stand-in (random
 weights: same compute as the real one, no hub access) is built. Both run at
 the same precision: bf16 weights where the CPU has native bf16, else fp32.
 
-    python bench/bench_scoring.py --n 5000 --threads 2
+    python bench/bench_scoring.py --n 5000 --threads 2 [--precision fp32]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import time
@@ -46,8 +47,12 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _xlmr_base_backend(tokenizer):
-    """XLM-R-base-sized classifier with random weights (same compute as the real one)."""
+def _xlmr_base_backend(tokenizer, bf16: bool = False):
+    """XLM-R-base-sized classifier with random weights (same compute as the real one).
+
+    ``bf16``: cast the weights like our encoder does on CPUs with native bf16, so the two
+    are compared at the same precision.
+    """
     import torch
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
 
@@ -57,7 +62,8 @@ def _xlmr_base_backend(tokenizer):
     config = XLMRobertaConfig(vocab_size=250002, hidden_size=768, num_hidden_layers=12,
                               num_attention_heads=12, intermediate_size=3072,
                               max_position_embeddings=514, pad_token_id=1, num_labels=3)
-    return HFClassifierBackend(XLMRobertaForSequenceClassification(config), tokenizer, "xlmr-base-random")
+    model = XLMRobertaForSequenceClassification(config)
+    return HFClassifierBackend(model.to(torch.bfloat16) if bf16 else model, tokenizer, "xlmr-base-random")
 
 
 def main() -> None:
@@ -67,7 +73,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--chunk", type=int, default=250, help="texts per interleaved timing slice")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
+                        help="auto: bf16 weights where the CPU has native bf16 (default)")
     args = parser.parse_args()
+    if args.precision != "auto":
+        os.environ["LISTENING_BF16"] = "1" if args.precision == "bf16" else "0"
 
     import torch
 
@@ -82,10 +92,8 @@ def main() -> None:
     load_s = time.perf_counter() - t0
     scorer.score(texts[: args.chunk], batch_size=args.batch_size)
     scorer_rss = _peak_rss_mb()
-    xlmr = _xlmr_base_backend(scorer.backend.encoder.tokenizer)
     bf16 = bool(getattr(scorer.backend.encoder, "bf16", False))
-    if bf16:
-        xlmr.model = xlmr.model.to(torch.bfloat16)
+    xlmr = _xlmr_base_backend(scorer.backend.encoder.tokenizer, bf16)
     print(f"precision for both models: {'bf16 weights (CPU has native bf16)' if bf16 else 'fp32'}")
     xlmr.forward(texts[: args.batch_size], args.batch_size)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 import numpy as np
@@ -57,9 +57,16 @@ def pending_texts(store: Store, model_id: str, limit: int | None = None) -> list
         return [(h, scoring_text(title or "", text or "")) for h, title, text in conn.execute(q).all()]
 
 
+MIX_DAYS = 7
+
+
 def score_pending(store: Store, scorer: ScorerLike, *, chunk: int = 512,
-                  on_progress: Callable[[int, int], None] | None = None) -> EnrichReport:
-    """Score every pending text in chunks, committing each chunk (a crash loses at most one chunk of work)."""
+                  on_progress: Callable[[int, int], None] | None = None, now: datetime | None = None) -> EnrichReport:
+    """Score every pending text in chunks, committing each chunk (a crash loses at most one chunk of work).
+
+    The report's sentiment mix covers mentions published in the last :data:`MIX_DAYS` days before
+    ``now``: what an analyst acts on, and a cost that does not grow with the whole history.
+    """
     report = EnrichReport(scorer.model_id)
     todo = pending_texts(store, scorer.model_id)
     for start in range(0, len(todo), chunk):
@@ -78,14 +85,15 @@ def score_pending(store: Store, scorer: ScorerLike, *, chunk: int = 512,
         report.topics.update(r.topic for r in results)
         if on_progress:
             on_progress(min(start + chunk, len(todo)), len(todo))
-    _mix(store, scorer.model_id, report)
+    _mix(store, scorer.model_id, report, (now or datetime.now(timezone.utc)) - timedelta(days=MIX_DAYS))
     return report
 
 
-def _mix(store: Store, model_id: str, report: EnrichReport) -> None:
-    """Sentiment mix per brand and per language over all stored mentions."""
+def _mix(store: Store, model_id: str, report: EnrichReport, since: datetime) -> None:
+    """Sentiment mix per brand and per language over the mentions published since ``since``."""
     q = (sa.select(mentions.c.brand, mentions.c.lang, scores.c.sentiment, sa.func.count())
          .join(scores, sa.and_(scores.c.text_hash == mentions.c.text_hash, scores.c.model_id == model_id))
+         .where(mentions.c.published_at >= since)
          .group_by(mentions.c.brand, mentions.c.lang, scores.c.sentiment))
     with store.engine.connect() as conn:
         for brand, lang, sentiment, n in conn.execute(q).all():

@@ -57,6 +57,7 @@ mentions = sa.Table(
     sa.Column("score", sa.BigInteger),
     sa.Column("raw", sa.Text, nullable=False),
     sa.Index("ix_mentions_brand_published", "brand", "published_at"),
+    sa.Index("ix_mentions_published", "published_at"),
     sa.Index("ix_mentions_canonical_url", "canonical_url"),
     sa.Index("ix_mentions_title_key", "title_key"),
     sa.Index("ix_mentions_text_hash", "text_hash"),
@@ -341,8 +342,11 @@ class Store:
     # -- mentions ---------------------------------------------------------
 
     def known_dedupe_keys(self, conn: Connection, canonical_urls: Iterable[str], title_keys: Iterable[str]) -> tuple[set[str], set[str]]:
-        """Canonical URLs and title keys already stored (for cross-run de-duplication)."""
-        urls, titles = list(set(canonical_urls)), list(set(title_keys))
+        """Canonical URLs and title keys already stored (for cross-run de-duplication).
+
+        Empty keys are left out: posts have no title key, and looking up "" would return every stored post.
+        """
+        urls, titles = list(set(canonical_urls) - {""}), list(set(title_keys) - {""})
         found_urls: set[str] = set()
         found_titles: set[str] = set()
         for start in range(0, max(len(urls), len(titles)), 500):

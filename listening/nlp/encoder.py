@@ -72,8 +72,12 @@ def bf16_is_fast() -> bool:
     """bf16 autocast only pays off with native bf16 units (AVX512-BF16/AMX).
 
     Measured on an AVX2-only CPU: bf16 autocast kept embeddings at cosine
-    0.99999 to fp32 but ran 6-8x slower, so it is off there.
+    0.99999 to fp32 but ran 6-8x slower, so it is off there. ``LISTENING_BF16=0``
+    or ``1`` overrides the detection (benchmarks compare both).
     """
+    forced = os.environ.get("LISTENING_BF16", "").strip().lower()
+    if forced in ("0", "1", "false", "true", "no", "yes"):
+        return forced in ("1", "true", "yes")
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
