@@ -61,10 +61,15 @@ def user_agent(contact: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Seconds to wait for a connection and then for each read."""
+    """Seconds to wait for a connection, for each read, and for the whole response.
+
+    ``total`` bounds a server that trickles its body a few bytes at a time (slowloris):
+    every single read then arrives within ``read``, so only a whole-response deadline stops it.
+    """
 
     connect: float = 5.0
     read: float = 20.0
+    total: float = 120.0
 
     def to_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.read)
@@ -393,12 +398,14 @@ class HttpClient:
             return _response(resp, b"", self._clock() - started, not_modified=True)
         if status >= 400:
             raise FetchError(f"GET {shown} returned HTTP {status}", url=shown, status=status)
-        body = self._read_capped(resp, shown)
+        body = self._read_capped(resp, shown, started)
         return _response(resp, body, self._clock() - started)
 
-    def _read_capped(self, resp: httpx.Response, shown: str) -> bytes:
-        """Read the decoded body, aborting as soon as it passes ``max_bytes`` (gzip bombs included)."""
+    def _read_capped(self, resp: httpx.Response, shown: str, started: float) -> bytes:
+        """Read the decoded body, aborting as soon as it passes ``max_bytes`` (gzip bombs included)
+        or takes longer than ``Timeouts.total`` (not retried: a trickling server trickles again)."""
         cap = self.policy.max_bytes
+        deadline = started + self.policy.timeout.total
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise ResponseTooLarge(
@@ -410,6 +417,13 @@ class HttpClient:
         size = 0
         for chunk in resp.iter_bytes():
             size += len(chunk)
+            if self._clock() > deadline:
+                raise FetchError(
+                    f"GET {shown}: response not complete after {self.policy.timeout.total:g}s "
+                    f"({size} bytes so far; Timeouts.total)",
+                    url=shown,
+                    status=resp.status_code,
+                )
             if size > cap:
                 raise ResponseTooLarge(
                     f"GET {shown}: body passed the {cap}-byte cap after decoding (HttpPolicy.max_bytes)",

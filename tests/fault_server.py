@@ -227,6 +227,27 @@ def hang(seconds: float) -> Behaviour:
     return behave
 
 
+def trickle(body: bytes, *, step: int = 1, interval: float = 0.05) -> Behaviour:
+    """Slowloris: send ``body`` ``step`` bytes at a time, each within any read timeout."""
+
+    def behave(handler: _Handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            for start in range(0, len(body), step):
+                if handler.server.owner.stopping.wait(interval):
+                    break
+                handler.wfile.write(body[start : start + step])
+                handler.wfile.flush()
+        except OSError:
+            pass
+        handler.close_connection = True
+
+    return behave
+
+
 def reset() -> Behaviour:
     """Abort the connection with a TCP RST instead of answering."""
 

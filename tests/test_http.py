@@ -30,6 +30,7 @@ from tests.fault_server import (
     reset,
     retry_after,
     status,
+    trickle,
 )
 
 FAST = HttpPolicy(
@@ -159,6 +160,15 @@ def test_read_timeout_is_retried_then_reported(fault_server: FaultServer) -> Non
             c.get(url)
     assert isinstance(err.value.__cause__, httpx.ReadTimeout)
     assert time.monotonic() - started < 5 and len(fault_server.hits("/slow")) == 3
+
+
+def test_a_trickling_body_is_cut_at_the_total_deadline_and_not_retried(fault_server: FaultServer) -> None:
+    url = fault_server.route("/slowloris", trickle(b"x" * 10_000, step=10, interval=0.05))
+    started = time.monotonic()
+    with HttpClient(replace(FAST, timeout=Timeouts(connect=2.0, read=1.0, total=1.5))) as c:
+        with pytest.raises(FetchError, match=r"not complete after 1.5s .*Timeouts.total"):
+            c.get(url)
+    assert time.monotonic() - started < 3 and len(fault_server.hits("/slowloris")) == 1
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,18 @@ def test_feed_name_credits_entries_without_author(fault_server: FaultServer, cli
     assert [m.author for m in result.mentions] == ["Jane Doe", "Sam Lee", "Acme blog"]
 
 
+def test_a_stray_invalid_byte_does_not_turn_a_korean_feed_into_mojibake(
+    fault_server: FaultServer, client: HttpClient
+) -> None:
+    body = (FIXTURES / "google_news_ko.xml").read_bytes().replace("사전판매".encode(), b"\xff\xfe")
+    fault_server.route("/rss/search", ok(body, "application/rss+xml; charset=UTF-8"))
+    result = GoogleNewsSearch("삼성 갤럭시", "ko", base_url=fault_server.base_url).fetch(client, now=NOW)
+    titles = [m.title for m in result.mentions]
+    assert titles[0] == '삼성 갤럭시 S27, 배터리 발열 논란… "교환 요청 잇따라"'
+    assert "갤럭시 S27 울트라 \ufffd\ufffd 역대 최다" in titles
+    assert [s.reason for s in result.skipped] == ["invalid_utf8"]
+
+
 def test_google_news_korean_search(fault_server: FaultServer, client: HttpClient) -> None:
     fault_server.route("/rss/search", fixture("google_news_ko.xml"))
     search = GoogleNewsSearch("삼성 갤럭시", "ko", base_url=fault_server.base_url)

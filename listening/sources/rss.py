@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -55,6 +56,39 @@ GOOGLE_NEWS_LOCALES: dict[str, tuple[str, str, str]] = {
 }
 # feedparser flags these as bozo although the feed parsed fine; they are notes, not damage.
 _BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+_CHARSET = re.compile(r"charset=[\"']?([A-Za-z0-9._-]+)", re.I)
+_PROLOG_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+def repair_utf8(content: bytes, content_type: str | None) -> tuple[bytes, int]:
+    r"""Replace invalid byte sequences in a UTF-8 feed with U+FFFD; returns the bytes and how many.
+
+    One stray byte makes feedparser give up on UTF-8 and re-read the whole document as
+    windows-1252, which silently turns every Korean and Japanese item into mojibake. A feed
+    declared UTF-8 (or undeclared and almost all valid UTF-8) keeps its good items intact
+    this way; feeds in other declared charsets are left to feedparser.
+
+    >>> repair_utf8("<t>한국</t>".encode() + b"\xff", None)
+    (b'<t>\xed\x95\x9c\xea\xb5\xad</t>\xef\xbf\xbd', 1)
+    >>> repair_utf8("<t>日本</t>".encode("shift_jis"), "text/xml; charset=Shift_JIS")[1]
+    0
+    """
+    declared = _CHARSET.search(content_type or "")
+    prolog = _PROLOG_ENCODING.match(content[:300])
+    charset = (declared.group(1) if declared else prolog.group(1).decode() if prolog else "").lower()
+    if charset not in ("", "utf-8", "utf8") or content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content, 0
+    try:
+        content.decode("utf-8")
+        return content, 0
+    except UnicodeDecodeError:
+        pass
+    text = content.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - content.decode("utf-8", errors="ignore").count("\ufffd")
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    if not charset and bad > max(1, non_ascii // 100):
+        return content, 0  # undeclared and mostly not UTF-8: let feedparser detect the charset
+    return text.encode("utf-8"), bad
 
 
 class SkipEntry(Exception):
@@ -220,8 +254,9 @@ def fetch_feed(
         new_cursor = cursor.advanced([], etag=response.etag, last_modified=response.last_modified)
         return FetchResult([], new_cursor, not_modified=True, requests=response.attempts)
     shown = redact_url(response.url)
+    content, repaired = repair_utf8(response.content, response.content_type)
     parsed = feedparser.parse(
-        io.BytesIO(response.content),
+        io.BytesIO(content),
         response_headers={"content-type": response.content_type or "application/xml"},
         resolve_relative_uris=False,
         sanitize_html=False,
@@ -231,6 +266,10 @@ def fetch_feed(
         detail = f"{type(problem).__name__}: {problem}" if problem else "no RSS/Atom root element"
         raise ParseError(f"{shown} is not a readable feed ({detail}); check the URL and the payload")
     skipped: list[Skipped] = []
+    if repaired:
+        detail = f"{repaired} invalid UTF-8 byte sequence(s) replaced with U+FFFD; the other items are intact"
+        logger.warning("feed %s: %s", shown, detail)
+        skipped.append(Skipped("invalid_utf8", detail))
     if problem is not None and not isinstance(problem, _BENIGN_BOZO):
         detail = f"{type(problem).__name__}: {problem}; kept {len(parsed.entries)} recovered entries"
         logger.warning("feed %s is malformed: %s", shown, detail)
