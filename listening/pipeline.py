@@ -104,7 +104,7 @@ def run_fetch(config: ListeningConfig, store: Store, *, sources: list[str] | Non
             bar.update()
 
         with http_client(config) as client:
-            return run_ingest(config, store, client, tasks=tasks, on_task=tick)
+            return run_ingest(config, store, client, tasks=tasks, on_task=tick, now=now)
 
 
 def dagster_env() -> dict[str, str]:

@@ -4,6 +4,7 @@
 import dagster as dg
 
 from listening.ingest import run_ingest
+from listening.pipeline import now
 from listening.render import clean, md_escape, mentions_markdown
 from listening.sources.plan import SOURCE_KINDS
 from dagster_project.resources import ListeningResource
@@ -28,7 +29,7 @@ def _source_asset(kind: str) -> dg.AssetsDefinition:
               retry_policy=dg.RetryPolicy(max_retries=2, delay=10, jitter=dg.Jitter.PLUS_MINUS))
     def source_mentions(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
         with listening.session() as s:
-            report = run_ingest(s.config, s.store, s.client, sources=[kind])
+            report = run_ingest(s.config, s.store, s.client, sources=[kind], now=now)
         for task in report.failed:
             context.log.warning("source task %s failed: %s", task.key, task.error)
         return dg.MaterializeResult(metadata={
