@@ -370,7 +370,7 @@ class AlertLifecycle:
     def _save(self, key: str, state: str, stats: BucketStats, d: Decision) -> Alert:
         ep = self.s["episode"] or _new_episode()
         old = self.repo.get_alert(key)
-        explanation = self._explain(stats, d, ep)
+        explanation = self._explain(stats, d, ep, old.window_start if old else None)
         severity = d.severity or "low"
         if old is not None and SEVERITIES.index(old.severity) > SEVERITIES.index(severity):
             severity = old.severity
@@ -390,8 +390,10 @@ class AlertLifecycle:
         self.repo.save_alert(alert)
         return alert
 
-    def _explain(self, stats: BucketStats, d: Decision, ep: dict[str, Any]) -> AlertExplanation:
-        since = (d.episode_start or stats.start).astimezone(timezone.utc)
+    def _explain(self, stats: BucketStats, d: Decision, ep: dict[str, Any],
+                 opened_window: datetime | None = None) -> AlertExplanation:
+        """``since`` is the episode's start; a resolving bucket has none, so the alert's own start is kept."""
+        since = (d.episode_start or opened_window or stats.start).astimezone(timezone.utc)
         top = lambda c: Counter(c).most_common(5)  # noqa: E731
         share_base = self.s["share"] if self.s["share"] is not None else stats.negative_share
         return AlertExplanation(

@@ -59,6 +59,7 @@ def test_surge_opens_one_episode_then_updates_and_resolves():
     assert ("hackernews", 20) in opened.sources
     assert changed[1].revision == 1 and ("de", 10) in changed[1].explanation.languages
     assert changed[2].resolved_at is not None and changed[2].severity in ("high", "critical")
+    assert changed[2].explanation.since == changed[0].explanation.since, "resolved says since the episode began"
 
 
 def test_quiet_stream_opens_nothing():
