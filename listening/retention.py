@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from listening.config import Retention
 from listening.store import Store, mentions, retention_marks, scores, skipped_items
 from listening.timeseries import pruned_before, write_hours
+from listening.utc import as_utc
 
 EMPTY_RAW = "{}"
 
@@ -59,7 +60,7 @@ def apply_retention(store: Store, retention: Retention, *, now: datetime) -> Ret
             store.upsert(conn, retention_marks, [{"what": "mentions", "before": mark, "updated_at": now}],
                          update=("before", "updated_at"))
             oldest = conn.execute(sa.select(sa.func.min(mentions.c.published_at))).scalar_one_or_none()
-            start = max(_utc(oldest), previous) if previous and oldest else _utc(oldest)
+            start = max(as_utc(oldest), previous) if previous and oldest else as_utc(oldest)
             if start is not None and start < cutoff:
                 start = start.replace(minute=0, second=0, microsecond=0)
                 report.hours_counted = write_hours(store, conn, start, cutoff)["hour"].n_unique()
@@ -75,9 +76,3 @@ def apply_retention(store: Store, retention: Retention, *, now: datetime) -> Ret
                 sa.update(mentions).where(mentions.c.published_at < report.raw_before, mentions.c.raw != EMPTY_RAW)
                 .values(raw=EMPTY_RAW)).rowcount
     return report
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

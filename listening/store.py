@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from listening.errors import StoreError
 from listening.mention import Mention
+from listening.utc import as_utc
 
 metadata = sa.MetaData()
 
@@ -230,12 +231,6 @@ def redact_url(url: str) -> str:
         return "<unparsable database URL>"
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value.astimezone(timezone.utc) if value is not None else None
-    return value.replace(tzinfo=timezone.utc)
-
-
 def _create_schema(engine: Engine, attempts: int = 5) -> None:
     """Create missing tables, tolerating another process creating them at the same moment.
 
@@ -367,7 +362,7 @@ class Store:
         for start in range(0, len(ids), 500):
             q = (sa.select(c.post_id, sa.func.max(c.observed_at)).where(c.post_id.in_(ids[start:start + 500]))
                  .group_by(c.post_id))
-            found.update({pid: _utc(at) for pid, at in conn.execute(q)})
+            found.update({pid: as_utc(at) for pid, at in conn.execute(q)})
         return found
 
     def snapshots(self) -> list[dict[str, Any]]:
@@ -375,7 +370,7 @@ class Store:
         c = engagement_snapshots.c
         q = sa.select(engagement_snapshots).order_by(c.observed_at, c.platform, c.account, c.post_id)
         with self.engine.connect() as conn:
-            return [{**r, "posted_at": _utc(r["posted_at"]), "observed_at": _utc(r["observed_at"])}
+            return [{**r, "posted_at": as_utc(r["posted_at"]), "observed_at": as_utc(r["observed_at"])}
                     for r in conn.execute(q).mappings()]
 
     def count(self, table: sa.Table) -> int:
@@ -387,7 +382,7 @@ class Store:
             row = conn.execute(sa.select(cursors).where(cursors.c.source == source, cursors.c.key == key)).mappings().first()
         if row is None:
             return None
-        return {**row, "watermark": _utc(row["watermark"])}
+        return {**row, "watermark": as_utc(row["watermark"])}
 
     def mention_frame_rows(self, *, brand: str | None = None, source: str | None = None, lang: str | None = None,
                            since: datetime | None = None, until: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
@@ -406,7 +401,7 @@ class Store:
         if limit:
             q = q.limit(limit)
         with self.engine.connect() as conn:
-            return [{**r, "published_at": _utc(r["published_at"]), "fetched_at": _utc(r["fetched_at"])} for r in conn.execute(q).mappings()]
+            return [{**r, "published_at": as_utc(r["published_at"]), "fetched_at": as_utc(r["fetched_at"])} for r in conn.execute(q).mappings()]
 
 
 def mention_row(m: Mention, *, canonical_url: str, title_key: str, text_hash: str, brands: Sequence[str]) -> dict[str, Any]:
@@ -422,8 +417,8 @@ def mention_row(m: Mention, *, canonical_url: str, title_key: str, text_hash: st
         text_hash=text_hash,
         brands=",".join(brands),
         raw=json.dumps(m.raw, ensure_ascii=False, default=str),
-        published_at=_utc(m.published_at),
-        fetched_at=_utc(m.fetched_at),
+        published_at=as_utc(m.published_at),
+        fetched_at=as_utc(m.fetched_at),
     )
     return row
 

@@ -7,13 +7,14 @@ can be rebuilt without touching the rest of history.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from listening.store import Store, brand_hourly, mentions, retention_marks
+from listening.utc import as_utc
 
 SCHEMA = {"brand": pl.String, "hour": pl.Datetime("us", "UTC"), "source": pl.String, "lang": pl.String, "mentions": pl.Int64}
 
@@ -96,7 +97,7 @@ def stored_hours(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
     q = (sa.select(c.brand, c.hour, c.source, c.lang, c.mentions).where(c.hour >= start, c.hour < end)
          .order_by(c.brand, c.hour, c.source, c.lang))
     with store.engine.connect() as conn:
-        rows = [(b, _utc(h), s, lang, int(n)) for b, h, s, lang, n in conn.execute(q).all()]
+        rows = [(b, as_utc(h), s, lang, int(n)) for b, h, s, lang, n in conn.execute(q).all()]
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
 
 
@@ -108,10 +109,4 @@ def pruned_before(store: Store, conn: Connection | None = None) -> datetime | No
             value = own.execute(q).scalar_one_or_none()
     else:
         value = conn.execute(q).scalar_one_or_none()
-    return _utc(value)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return as_utc(value)

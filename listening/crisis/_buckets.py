@@ -20,7 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+
 import polars as pl
+
+from listening.utc import as_utc
 
 __all__ = ["BucketStats", "Post", "bucket_stats"]
 
@@ -77,7 +80,7 @@ def bucket_stats(
     ``keywords`` (list of terms), ``reach``, ``url``, ``text``, ``author`` when present.
     """
     step = timedelta(seconds=bucket_seconds)
-    start, end = _floor(start, bucket_seconds), _utc(end)
+    start, end = _floor(start, bucket_seconds), as_utc(end)
     dtype = frame.schema["published_at"]
     utc = pl.col("published_at")
     utc = utc.dt.replace_time_zone("UTC") if getattr(dtype, "time_zone", None) is None else utc.dt.convert_time_zone("UTC")
@@ -125,10 +128,6 @@ def _posts(neg: pl.DataFrame, k: int) -> dict[datetime, tuple[Post, ...]]:
     return {b: tuple(p) for b, p in out.items()}
 
 
-def _utc(ts: datetime) -> datetime:
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
-
-
 def _floor(ts: datetime, seconds: int) -> datetime:
-    epoch = int(_utc(ts).timestamp())
+    epoch = int(as_utc(ts).timestamp())
     return datetime.fromtimestamp(epoch - epoch % seconds, timezone.utc)

@@ -12,24 +12,18 @@ from __future__ import annotations
 import csv
 import math
 import statistics
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from listening.crisis._detector import DetectorConfig, SpikeDetector
 from listening.errors import InputError
+from listening.utc import parse_utc
 
 __all__ = ["ALARM_COLUMNS", "detect_spikes_csv", "infer_bucket_seconds", "read_series"]
 
 ALARM_COLUMNS = ("timestamp", "value", "baseline", "ratio", "zscore", "p_value", "severity", "scale_minutes")
 _BUCKETS = (60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
-
-def _parse_time(text: str) -> datetime:
-    raw = text.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    ts = datetime.fromisoformat(raw)
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
 
 
 def read_series(path: Path) -> list[tuple[str, datetime, float]]:
@@ -55,7 +49,7 @@ def read_series(path: Path) -> list[tuple[str, datetime, float]]:
             if len(row) <= max(ti, vi):
                 raise InputError(f"{path}: line {line} (row {line - 1}): expected {len(header)} columns, got {len(row)}")
             try:
-                ts = _parse_time(row[ti])
+                ts = parse_utc(row[ti])
             except ValueError as exc:
                 raise InputError(f"{path}: line {line} (row {line - 1}): unparsable timestamp {row[ti]!r}") from exc
             try:

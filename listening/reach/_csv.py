@@ -20,19 +20,12 @@ from listening.errors import InputError
 from listening.reach._api import detect_reach_changes
 from listening.reach._prepare import SNAPSHOT_COLUMNS, to_frame
 from listening.reach._types import CHANGE_COLUMNS, ReachChange, ReachConfig
+from listening.utc import parse_utc
 
 __all__ = ["format_change", "read_snapshots", "reach_changes_csv"]
 
 _COUNTS = ("likes", "reposts", "replies", "views", "followers")
 _MAX_SKEW_HOURS = 1.0
-
-
-def _parse_time(text: str) -> datetime:
-    raw = text.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    ts = datetime.fromisoformat(raw)
-    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
 
 
 def _iso(ts: datetime) -> str:
@@ -75,7 +68,7 @@ def read_snapshots(path: Path) -> pl.DataFrame:
                     raise InputError(f"{where}: empty {c}")
             for c in ("posted_at", "observed_at"):
                 try:
-                    rec[c] = _parse_time(row[idx[c]])
+                    rec[c] = parse_utc(row[idx[c]])
                 except ValueError as exc:
                     raise InputError(f"{where}: unparsable {c} {row[idx[c]]!r}; use ISO-8601 like 2026-01-31T09:00:00Z") from exc
             for c in _COUNTS:
