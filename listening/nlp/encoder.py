@@ -51,6 +51,36 @@ def mean_pool(hidden, mask):
     return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
 
 
+def padded(seqs: Sequence[Sequence[int]], pad: int):
+    """(input_ids, attention_mask) as long tensors, right-padded to the longest sequence.
+
+    >>> ids, mask = padded([[5, 6, 7], [8]], pad=1)
+    >>> ids.tolist(), mask.tolist()
+    ([[5, 6, 7], [8, 1, 1]], [[1, 1, 1], [1, 0, 0]])
+    """
+    import torch
+
+    width = max(len(s) for s in seqs)
+    ids = np.full((len(seqs), width), pad, dtype=np.int64)
+    mask = np.zeros((len(seqs), width), dtype=np.int64)
+    for row, seq in enumerate(seqs):
+        ids[row, : len(seq)] = seq
+        mask[row, : len(seq)] = 1
+    return torch.from_numpy(ids), torch.from_numpy(mask)
+
+
+def pooled_features(hidden_states, mask):
+    """Head input [n, hidden * len(FEATURE_LAYERS)]: mean pools of the feature layers.
+
+    The first block (layer 12) is L2-normalised: it doubles as the sentence embedding.
+    """
+    import torch
+
+    pools = [mean_pool(hidden_states[layer].float(), mask) for layer in FEATURE_LAYERS]
+    pools[0] = torch.nn.functional.normalize(pools[0], dim=-1)
+    return torch.cat(pools, dim=-1)
+
+
 def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     """Group indices of similar length so padding stays small.
 
@@ -181,18 +211,11 @@ class Encoder:
             return Encoded(emb, feats)
         ids = self.tokenize(texts)
         for batch in length_sorted_batches([len(x) for x in ids], batch_size):
-            width = max(len(ids[i]) for i in batch)
-            input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                mask[row, : len(ids[i])] = 1
+            input_ids, mask = padded([ids[i] for i in batch], self.pad_id)
             with torch.inference_mode():
                 out = self._inference_model()(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-            pools = [mean_pool(out.hidden_states[layer].float(), mask) for layer in FEATURE_LAYERS]
-            pools[0] = torch.nn.functional.normalize(pools[0], dim=-1)
-            emb[batch] = pools[0].numpy()
-            feats[batch] = torch.cat(pools, dim=-1).numpy()
+            feats[batch] = pooled_features(out.hidden_states, mask).numpy()
+            emb[batch] = feats[batch, : self.dim]
             if progress is not None:
                 progress(len(batch))
         return Encoded(emb, feats)

@@ -21,7 +21,7 @@ import numpy as np
 
 from listening.nlp.adapter import LORA_TARGETS, TRAINED_NORMS, adapter_digest, save_adapter
 from listening.nlp.data import LABELS, MAX_VALIDATION_PER_SOURCE, VALIDATION_PERCENT
-from listening.nlp.encoder import FEATURE_LAYERS, mean_pool
+from listening.nlp.encoder import FEATURE_LAYERS, padded, pooled_features
 from listening.nlp.evaluation import evaluate
 from listening.nlp.heads import SentimentHead
 from listening.nlp.pack import Pack, Split, load_pack
@@ -92,22 +92,14 @@ def attach_lora(model, cfg: FinetuneConfig) -> dict:
     return wrapped
 
 
-def _pools(model, ids, mask):
+def _features_of(model, ids, mask):
     out = model(input_ids=ids, attention_mask=mask, output_hidden_states=True)
-    return [mean_pool(out.hidden_states[layer].float(), mask) for layer in FEATURE_LAYERS]
+    return pooled_features(out.hidden_states, mask)
 
 
 def _batch(split: Split, rows: np.ndarray, pad: int, device):
-    import torch
-
-    seqs = [split.row(int(i)) for i in rows]
-    width = max(len(s) for s in seqs)
-    ids = np.full((len(seqs), width), pad, dtype=np.int64)
-    mask = np.zeros((len(seqs), width), dtype=np.int64)
-    for r, s in enumerate(seqs):
-        ids[r, : len(s)] = s
-        mask[r, : len(s)] = 1
-    return torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device)
+    ids, mask = padded([split.row(int(i)) for i in rows], pad)
+    return ids.to(device), mask.to(device)
 
 
 def epoch_batches(split: Split, cfg: FinetuneConfig, epoch: int) -> list[np.ndarray]:
@@ -147,9 +139,7 @@ def _features(model, split: Split, pad: int, device, batch_size: int = 256, bf16
         for i in range(0, len(order), batch_size):
             rows = order[i : i + batch_size]
             ids, mask = _batch(split, rows, pad, device)
-            pools = _pools(model, ids, mask)
-            pools[0] = torch.nn.functional.normalize(pools[0], dim=-1)
-            feats[rows] = torch.cat(pools, dim=-1).float().cpu().numpy()
+            feats[rows] = _features_of(model, ids, mask).float().cpu().numpy()
     return feats
 
 
@@ -215,13 +205,12 @@ def finetune(pack_path: Path, out: Path, cfg: FinetuneConfig, device: str = "cpu
             ids, mask = _batch(pack.train, rows, pad, dev)
             labels = torch.from_numpy(pack.train.labels[rows]).to(dev)
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-                pools = _pools(model, ids, mask)
-                pools[0] = torch.nn.functional.normalize(pools[0], dim=-1)
-                logits = head((torch.cat(pools, dim=-1) - mean) / std)
+                feats = _features_of(model, ids, mask)
+                logits = head((feats - mean) / std)
                 loss = torch.nn.functional.cross_entropy(logits.float(), labels)
                 if cfg.keep_weight > 0:
                     target = targets[torch.from_numpy(rows).to(dev)]
-                    loss = loss + cfg.keep_weight * (1 - (pools[0].float() * target).sum(-1)).mean()
+                    loss = loss + cfg.keep_weight * (1 - (feats[:, :hidden].float() * target).sum(-1)).mean()
             optim.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(lora_params + list(head.parameters()), 1.0)

@@ -18,7 +18,7 @@ import numpy as np
 
 from listening.errors import ModelError
 from listening.nlp.adapter import load_adapter, merge_adapter
-from listening.nlp.encoder import DEFAULT_MAX_LENGTH, Encoder, default_threads, length_sorted_batches, mean_pool
+from listening.nlp.encoder import DEFAULT_MAX_LENGTH, Encoder, default_threads, length_sorted_batches, mean_pool, padded
 from listening.nlp.heads import LABEL_NAMES, SentimentHead
 from listening.nlp.labels import normalise_labels
 from listening.nlp.topics import TopicTaxonomy
@@ -108,12 +108,7 @@ class HFClassifierBackend:
         ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         pad = self.tokenizer.pad_token_id or 0
         for batch in length_sorted_batches([len(x) for x in ids], batch_size):
-            width = max(len(ids[i]) for i in batch)
-            input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                mask[row, : len(ids[i])] = 1
+            input_ids, mask = padded([ids[i] for i in batch], pad)
             with torch.inference_mode():
                 out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
             p = torch.softmax(out.logits.float(), dim=-1).numpy()
