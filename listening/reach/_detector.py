@@ -21,6 +21,7 @@ import math
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -140,12 +141,7 @@ class ReachDetector:
             self._relevel(acc)
             return Step(med, z, tuple(changes))
         if acc.pending is None:
-            if acc.up == 0.0:
-                acc.up_start = i
-            if acc.down == 0.0:
-                acc.down_start = i
-            acc.up = max(0.0, acc.up + z - cfg.cusum_k)
-            acc.down = max(0.0, acc.down - z - cfg.cusum_k)
+            _cusum(acc, z, cfg.cusum_k, i)
             for direction, stat, start in (("up", acc.up, acc.up_start), ("down", acc.down, acc.down_start)):
                 if stat > cfg.cusum_h:
                     since = acc.posted[start] - timedelta(hours=cfg.window_slack_hours)
@@ -153,12 +149,7 @@ class ReachDetector:
                     changes += self._resolve_pending(platform, matured_at)
                     break
         plat = self._platforms.setdefault(platform, _Platform())
-        if plat.up == 0.0:
-            plat.up_start = posted_at
-        if plat.down == 0.0:
-            plat.down_start = posted_at
-        plat.up = max(0.0, plat.up + z - cfg.platform_k)
-        plat.down = max(0.0, plat.down - z - cfg.platform_k)
+        _cusum(plat, z, cfg.platform_k, posted_at)
         for direction in ("up", "down"):
             stat = plat.up if direction == "up" else plat.down
             start_time = plat.up_start if direction == "up" else plat.down_start
@@ -329,3 +320,13 @@ class ReachDetector:
             ci_low=round(math.expm1(float(lo)), 4), ci_high=round(math.expm1(float(hi)), 4),
             detected_at=now, posts_after=len(post),
         )
+
+
+def _cusum(state: Any, z: float, k: float, here: Any) -> None:
+    """One two-sided CUSUM step on ``state.up``/``state.down``; a side leaving zero remembers ``here`` as its start."""
+    if state.up == 0.0:
+        state.up_start = here
+    if state.down == 0.0:
+        state.down_start = here
+    state.up = max(0.0, state.up + z - k)
+    state.down = max(0.0, state.down - z - k)
