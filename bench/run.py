@@ -11,7 +11,7 @@ parse            payload bytes -> Mention (feedparser for RSS, JSON for the APIs
 match+dedupe     brand matching, language id, canonical URL / title key / text hash, de-duplication (in memory)
 store writes     mention rows upserted in transactions of 1,000 (a scratch store, same engine)
 ingest e2e       ``run_ingest`` over the same payloads: parse + match + dedupe + existence checks + writes
-score (non-model) ``score_pending`` with a stand-in scorer: pending-text query + score writes for every text
+score (non-model) ``score_new`` (the cycle's scoring) with a stand-in scorer: its first run is a full sweep: pending-text query + score writes for every text
 model            ``Scorer.score`` on a sample (``--score-sample``), XLM-R-base stand-in side by side, extrapolated
 timeseries       ``rebuild_window`` over all history, and one daily partition
 detect (cold)    ``watch``: the first cycle feeds every brand's whole history to its detector
@@ -141,7 +141,7 @@ def run_size(n: int, postgres: str | None, seed: int, prefill: bool = False) -> 
     five brands, every mention scored), to time the stages that read history (timeseries, detection,
     crisis path, digest) at sizes where ingesting first would not fit the time box.
     """
-    from listening.enrich import score_pending
+    from listening.enrich import score_new
     from listening.ingest import attribute, run_ingest
     from listening.language import detect_language
     from listening.normalize import dedupe, keyed
@@ -208,7 +208,7 @@ def run_size(n: int, postgres: str | None, seed: int, prefill: bool = False) -> 
             del stream
 
             with meter.stage("score (non-model)") as rec:
-                rec["items"] = score_pending(store, scorer).scored
+                rec["items"] = score_new(store, scorer, now=END)[0].scored
             out["distinct_texts"] = rec["items"]
 
             return _history_stages(out, meter, store, config, END, timedelta(days=DAYS), seed, tmp)
@@ -218,7 +218,7 @@ def _history_stages(out: dict[str, Any], meter: "Meter", store: Any, config: Any
                     seed: int, tmp: Path) -> dict[str, Any]:
     """Stages that read the stored history: timeseries, cold detection, the crisis path, the digest."""
     from listening.digest import build_digest, last_complete_week, write_digest
-    from listening.enrich import score_pending
+    from listening.enrich import score_new
     from listening.ingest import run_ingest
     from listening.timeseries import rebuild_window
     from listening.watch import watch
@@ -236,6 +236,9 @@ def _history_stages(out: dict[str, Any], meter: "Meter", store: Any, config: Any
         rec["buckets"] = sum(cold.buckets_fed.values())
         rec["alerts"] = len(cold.changed)
 
+    if out.get("prefill"):  # the cycle's first scoring run: a full sweep that sets its watermark (not timed)
+        score_new(store, scorer, now=end)
+    store.refresh_statistics()  # what the previous cycle's last step (data_retention) leaves behind
     per_bucket = max(50, round(n / (span.days * 96)) * 2)
     steps = []
     for i in range(3):
@@ -246,7 +249,7 @@ def _history_stages(out: dict[str, Any], meter: "Meter", store: Any, config: Any
         run_ingest(config, store, None, tasks=new.tasks, now=lambda: end + (i + 1) * BUCKET)
         step["ingest_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        step["texts"] = score_pending(store, scorer).scored
+        step["texts"] = score_new(store, scorer, now=end + (i + 1) * BUCKET)[0].scored
         step["score_s"] = time.perf_counter() - t
         t = time.perf_counter()
         fed = watch(config, store, scorer.model_id, now=end + (i + 1) * BUCKET)

@@ -11,9 +11,9 @@ from dagster_project.assets.digest import weekly_competitor_digest
 from dagster_project.assets.mentions import mentions
 from dagster_project.assets.reach import reach_changes
 from dagster_project.assets.retention import data_retention
-from dagster_project.assets.scoring import scored_mentions
+from dagster_project.assets.scoring import brand_day_scores, scored_mentions
 from dagster_project.assets.timeseries import brand_timeseries
-from dagster_project.jobs import cycle_job, digest_job, timeseries_job
+from dagster_project.jobs import cycle_job, digest_job, scoring_backfill_job, timeseries_job
 from dagster_project.resources import ListeningResource
 from dagster_project.schedules import ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule
 
@@ -31,9 +31,9 @@ def _executor() -> dg.ExecutorDefinition | None:
 
 
 defs = dg.Definitions(
-    assets=[*source_assets, mentions, scored_mentions, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest,
+    assets=[*source_assets, mentions, scored_mentions, brand_day_scores, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest,
             reach_changes, data_retention],
-    jobs=[cycle_job, timeseries_job, digest_job],
+    jobs=[cycle_job, timeseries_job, digest_job, scoring_backfill_job],
     schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule],
     executor=_executor(),
     resources={

@@ -20,3 +20,10 @@ digest_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("weekly_competitor_digest"),
     description="The weekly competitor digest for one week (partitioned by week; files + Slack post).",
 )
+
+scoring_backfill_job = dg.define_asset_job(
+    "scoring_backfill",
+    selection=dg.AssetSelection.assets("brand_day_scores"),
+    description="Score one brand × day of stored mentions (partitioned; backfill a range to score history in "
+    "parallel, e.g. after switching models).",
+)

@@ -62,6 +62,7 @@ mentions = sa.Table(
     sa.Index("ix_mentions_canonical_url", "canonical_url"),
     sa.Index("ix_mentions_title_key", "title_key"),
     sa.Index("ix_mentions_text_hash", "text_hash"),
+    sa.Index("ix_mentions_fetched", "fetched_at"),
 )
 
 scores = sa.Table(
@@ -242,6 +243,7 @@ def _create_schema(engine: Engine, attempts: int = 5) -> None:
     for attempt in range(attempts):
         try:
             metadata.create_all(engine)
+            _add_missing_indexes(engine)
             return
         except SQLAlchemyError as exc:
             text = str(exc).lower()
@@ -249,6 +251,17 @@ def _create_schema(engine: Engine, attempts: int = 5) -> None:
             if attempt == attempts - 1 or not racing:
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+def _add_missing_indexes(engine: Engine) -> None:
+    """Indexes added to the schema after a store was made: ``create_all`` only builds them with a new table."""
+    inspector = sa.inspect(engine)
+    for table in metadata.sorted_tables:
+        if table.indexes:
+            have = {ix["name"] for ix in inspector.get_indexes(table.name)}
+            for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
+                if index.name not in have:
+                    index.create(engine)
 
 
 class Store:
@@ -372,6 +385,18 @@ class Store:
         with self.engine.connect() as conn:
             return [{**r, "posted_at": as_utc(r["posted_at"]), "observed_at": as_utc(r["observed_at"])}
                     for r in conn.execute(q).mappings()]
+
+    def refresh_statistics(self) -> None:
+        """Give SQLite's query planner current table statistics; PostgreSQL's autovacuum keeps its own.
+
+        SQLite never gathers them by itself, and without them it joined a week of mentions to their scores
+        by scanning all of ``scores`` (3 s instead of 0.5 s at 1M stored). ``analysis_limit`` samples each
+        index, so this costs milliseconds at any size.
+        """
+        if self.dialect == "sqlite":
+            with self.transaction() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+                conn.exec_driver_sql("ANALYZE")
 
     def count(self, table: sa.Table) -> int:
         with self.engine.connect() as conn:

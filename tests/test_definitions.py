@@ -29,6 +29,7 @@ def test_asset_graph_snapshot() -> None:
     assert {"mastodon", "bluesky", "gdelt", "appstore", "hatena", "naver", "reddit"} < set(SOURCE_KINDS)
     assert graph["brand_timeseries"] == ("analytics", ["mentions"])
     assert graph["scored_mentions"] == ("mentions", ["mentions"])
+    assert graph["brand_day_scores"] == ("scoring", ["mentions"])
     assert graph["crisis_signals"] == ("crisis", ["scored_mentions"])
     assert graph["crisis_alerts"] == ("crisis", ["crisis_signals"])
     assert graph["weekly_competitor_digest"] == ("digest", ["crisis_alerts", "reach_changes", "scored_mentions"])
@@ -36,6 +37,21 @@ def test_asset_graph_snapshot() -> None:
     assert graph["data_retention"] == ("mentions", ["crisis_signals"])
     for kind in SOURCE_KINDS:
         assert graph[f"{kind}_mentions"] == ("ingest", [])
+
+
+def test_scoring_backfills_by_brand_and_day_in_a_pool_the_cycle_does_not_wait_for() -> None:
+    """Backfill steps share the `scoring` pool (its limit caps parallel partitions); the cycle's scoring step is
+    outside it, so a backfill holding every slot cannot delay the next crisis check."""
+    specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
+    pools = {name: defs.resolve_assets_def(name).node_def.pool for name in ("scored_mentions", "brand_day_scores")}
+    assert pools == {"scored_mentions": None, "brand_day_scores": "scoring"}
+    partitions = specs["brand_day_scores"].partitions_def
+    assert isinstance(partitions, dg.MultiPartitionsDefinition)
+    assert [d.name for d in partitions.partitions_defs] == ["brand", "date"]
+    backfill = defs.resolve_job_def("scoring_backfill")
+    assert {k.to_user_string() for k in backfill.asset_layer.executable_asset_keys} == {"brand_day_scores"}
+    cycle = defs.resolve_job_def("listening_cycle")
+    assert "brand_day_scores" not in {k.to_user_string() for k in cycle.asset_layer.executable_asset_keys}
 
 
 def test_the_main_cycle_also_tracks_reach() -> None:

@@ -144,3 +144,24 @@ def test_a_claim_succeeds_once(store_url: str) -> None:
     with store.transaction() as conn:
         assert not store.insert_new(conn, reach_notices, row)
     assert store.count(reach_notices) == 1
+
+
+def test_a_store_made_before_an_index_existed_gets_it_when_opened(store_url: str) -> None:
+    store = Store.open(store_url)
+    with store.transaction() as conn:
+        store.upsert(conn, mentions, rows([mention(str(i), i) for i in range(5)]))
+        conn.execute(sa.text("DROP INDEX ix_mentions_fetched"))
+    assert "ix_mentions_fetched" not in {ix["name"] for ix in sa.inspect(store.engine).get_indexes("mentions")}
+    reopened = Store.open(store_url)
+    assert "ix_mentions_fetched" in {ix["name"] for ix in sa.inspect(reopened.engine).get_indexes("mentions")}
+    assert reopened.count(mentions) == 5, "adding the index keeps every row"
+
+
+def test_refreshing_statistics_lets_sqlite_plan_by_table_sizes(home: Path) -> None:
+    store = Store.open()
+    with store.transaction() as conn:
+        store.upsert(conn, mentions, rows([mention(str(i), i) for i in range(5)]))
+    store.refresh_statistics()
+    with store.engine.connect() as conn:
+        analysed = {r[0] for r in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+    assert "mentions" in analysed

@@ -10,10 +10,12 @@ from dagster_project.resources import ListeningResource
 @dg.asset(group_name="mentions", deps=["crisis_signals"], kinds={"sql"},
           description="Applies `retention:` from the listening config: clears raw payloads older than `raw_days` and "
           "deletes mentions (and their scores and skipped-item records) older than `mention_days`. Hourly counts are "
-          "completed first and kept, like alerts, reach changes and digests. Without a setting nothing is deleted.")
+          "completed first and kept, like alerts, reach changes and digests. Without a setting nothing is deleted. "
+          "Then refreshes the store's query-planner statistics (SQLite).")
 def data_retention(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
     report = apply_retention(store, config.retention, now=now())
+    store.refresh_statistics()
     if not (config.retention.raw_days or config.retention.mention_days):
         context.log.info("no retention configured (retention.raw_days / retention.mention_days): nothing is deleted")
     return dg.MaterializeResult(metadata={
