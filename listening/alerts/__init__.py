@@ -1,0 +1,22 @@
+"""Crisis alert lifecycle (open -> updated -> resolved), its explanation, and delivery.
+
+Pure logic first: :class:`AlertLifecycle` takes a brand's per-bucket stats,
+feeds the negative count to :class:`~listening.crisis.SpikeDetector`, and keeps
+one :class:`Alert` per surge episode (key ``brand:episode-start-iso``).  State
+lives behind the narrow :class:`AlertRepository` interface
+(:class:`MemoryRepository`, or :class:`SqlRepository` over the store's
+``alerts`` and ``detector_state`` tables), and :func:`deliver` posts each alert
+state to Slack exactly once: a new thread when opened, thread replies for
+updates and resolution, retried on the next run if Slack was unreachable.
+"""
+
+from listening.alerts._delivery import ALERT_EVENT, deliver, render, sparkline
+from listening.alerts._lifecycle import AlertLifecycle
+from listening.alerts._model import Alert, AlertExplanation
+from listening.alerts._repository import AlertRepository, Claim, MemoryRepository, SqlRepository, new_owner, owner_is_dead
+from listening.crisis import BucketStats, Post
+
+__all__ = [
+    "ALERT_EVENT", "Alert", "AlertExplanation", "AlertLifecycle", "AlertRepository", "BucketStats", "Claim",
+    "MemoryRepository", "Post", "SqlRepository", "deliver", "new_owner", "owner_is_dead", "render", "sparkline",
+]

@@ -1,0 +1,152 @@
+"""The alert lifecycle (open -> updated -> resolved): one brand's bucket stream turned into surge episodes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from listening.alerts._model import Alert, AlertExplanation
+from listening.alerts._repository import AlertRepository
+from listening.crisis import SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector
+
+
+class AlertLifecycle:
+    """Turns one brand's bucket stream into alert episodes; resumable from the repository."""
+
+    def __init__(
+        self, brand: str, repo: AlertRepository, config: DetectorConfig | None = None,
+        *, growth: float = 1.5, keep_buckets: int = 24, share_halflife: float = 96.0,
+    ) -> None:
+        self.brand, self.repo, self.growth, self.keep = brand, repo, growth, keep_buckets
+        self._share_decay = 0.5 ** (1.0 / share_halflife)
+        saved = repo.load_state(self.state_key)
+        if saved:
+            self.detector = SpikeDetector.from_state(saved["detector"])
+            self.s = saved["lifecycle"]
+        else:
+            self.detector = SpikeDetector(config)
+            self.s = {"open": None, "share": None, "recent": [], "episode": None}
+
+    @property
+    def state_key(self) -> str:
+        return f"crisis:{self.brand}"
+
+    def observe_many(self, buckets: list[BucketStats]) -> list[Alert]:
+        """Feed buckets in time order, saving state once at the end.
+
+        Buckets at or before the last one already fed are skipped, so re-running a
+        window changes nothing.  Feed complete buckets only.
+        """
+        last = self.detector.last_timestamp
+        fresh = [b for b in buckets if last is None or b.start.astimezone(timezone.utc) > last]
+        changed = [a for b in fresh for a in self.observe(b, save=False)]
+        self.save()
+        return changed
+
+    def save(self) -> None:
+        self.repo.save_state(self.state_key, {"detector": self.detector.to_state(), "lifecycle": self.s})
+
+    def observe(self, stats: BucketStats, *, save: bool = True) -> list[Alert]:
+        """Feed one bucket; return the alerts it resolved, opened or grew (usually none)."""
+        d = self.detector.update(stats.start, stats.negative)
+        self.s["recent"] = (self.s["recent"] + [float(stats.negative)])[-self.keep :]
+        changed: list[Alert] = []
+        if self.s["open"] and d.resolved:
+            _accumulate(self.s["episode"], stats)
+            changed.append(self._save(self.s["open"], "resolved", stats, d))
+            self.s["open"], self.s["episode"] = None, None
+        if d.alarm:
+            self.s["episode"] = _new_episode()
+            self.s["open"] = f"{self.brand}:{(d.episode_start or stats.start).astimezone(timezone.utc).isoformat()}"
+            _accumulate(self.s["episode"], stats)
+            changed.append(self._save(self.s["open"], "open", stats, d))
+        elif self.s["open"]:
+            _accumulate(self.s["episode"], stats)
+            if self._grew(self.s["episode"], stats):
+                changed.append(self._save(self.s["open"], "updated", stats, d))
+        if self.s["open"] is None and stats.total:
+            prev = self.s["share"]
+            self.s["share"] = stats.negative_share if prev is None else (
+                self._share_decay * prev + (1 - self._share_decay) * stats.negative_share)
+        if save:
+            self.save()
+        return changed
+
+    def _grew(self, ep: dict[str, Any], stats: BucketStats) -> bool:
+        """Notable growth since the last notification: x1.5 volume, or a new language or source.
+
+        A language or source counts once it has 3 negative mentions in the episode, so a
+        single stray post does not trigger an update.
+        """
+        if stats.negative >= self.growth * ep["notified_peak"]:
+            return True
+        return bool(_involved(ep["languages"]) - set(ep["notified_languages"])
+                    or _involved(ep["sources"]) - set(ep["notified_sources"]))
+
+    def _save(self, key: str, state: str, stats: BucketStats, d: Decision) -> Alert:
+        ep = self.s["episode"] or _new_episode()
+        old = self.repo.get_alert(key)
+        explanation = self._explain(stats, d, ep, old.window_start if old else None)
+        severity = d.severity or "low"
+        if old is not None and SEVERITIES.index(old.severity) > SEVERITIES.index(severity):
+            severity = old.severity
+        opened = old.opened_at if old else stats.start
+        alert = Alert(
+            key=key, brand=self.brand, state=state, severity=severity, opened_at=opened, updated_at=stats.start,
+            window_start=d.episode_start or (old.window_start if old else stats.start), window_end=stats.start,
+            explanation=explanation, revision=_revision(old, state, stats.start),
+            resolved_at=stats.start if state == "resolved" else None,
+        )
+        if old is not None:
+            alert = replace(alert, slack_ts=old.slack_ts, slack_channel=old.slack_channel,
+                            delivered_state=old.delivered_state, window_start=old.window_start)
+        ep["notified_peak"] = max(ep["notified_peak"], float(stats.negative))
+        ep["notified_languages"] = sorted(_involved(ep["languages"]) | set(ep["notified_languages"]))
+        ep["notified_sources"] = sorted(_involved(ep["sources"]) | set(ep["notified_sources"]))
+        self.repo.save_alert(alert)
+        return alert
+
+    def _explain(self, stats: BucketStats, d: Decision, ep: dict[str, Any],
+                 opened_window: datetime | None = None) -> AlertExplanation:
+        """``since`` is the episode's start; a resolving bucket has none, so the alert's own start is kept."""
+        since = (d.episode_start or opened_window or stats.start).astimezone(timezone.utc)
+        top = lambda c: Counter(c).most_common(5)  # noqa: E731
+        share_base = self.s["share"] if self.s["share"] is not None else stats.negative_share
+        return AlertExplanation(
+            brand=self.brand, ratio=round(stats.negative / max(d.baseline, 1e-9), 2), baseline=round(d.baseline, 2),
+            current=float(stats.negative), share_now=round(stats.negative_share, 4), share_baseline=round(share_base, 4),
+            since=since.isoformat(), peak=ep["peak"], reach_negative=round(ep["reach"], 1),
+            terms=top(ep["terms"]), topics=top(ep["topics"]), languages=top(ep["languages"]),
+            sources=top(ep["sources"]), posts=[Post(**p) for p in ep["posts"]], evolution=list(self.s["recent"]),
+        )
+
+
+def _revision(old: Alert | None, state: str, bucket: datetime) -> int:
+    """The next revision, or the same one when a restarted or overlapping run replays a bucket already recorded."""
+    if old is None:
+        return 0
+    return old.revision if (old.state, old.window_end) == (state, bucket) else old.revision + 1
+
+
+def _involved(counts: dict[str, int], least: int = 3) -> set[str]:
+    return {k for k, v in counts.items() if v >= least}
+
+
+def _new_episode() -> dict[str, Any]:
+    return {"terms": {}, "topics": {}, "languages": {}, "sources": {}, "posts": [], "peak": 0.0, "reach": 0.0,
+            "notified_peak": 0.0, "notified_languages": [], "notified_sources": []}
+
+
+def _accumulate(ep: dict[str, Any], stats: BucketStats) -> None:
+    """Fold one bucket into the episode's running explanation (JSON-friendly dicts)."""
+    for name in ("terms", "topics", "languages", "sources"):
+        for k, v in getattr(stats, name).items():
+            ep[name][k] = ep[name].get(k, 0) + int(v)
+    ep["peak"] = max(ep["peak"], float(stats.negative))
+    ep["reach"] += stats.reach_negative
+    posts = {p["url"]: p for p in ep["posts"]}
+    for p in stats.posts:
+        posts.setdefault(p.url, asdict(p))
+    ep["posts"] = sorted(posts.values(), key=lambda p: -p["reach"])[:5]
