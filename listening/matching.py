@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from listening.errors import ConfigError
@@ -45,9 +45,13 @@ def normalize_text(text: str) -> str:
 class Term:
     text: str
     prefix: bool = False
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # compiled once: brands match every fetched mention
+        object.__setattr__(self, "pattern", _term_pattern(self.text, self.prefix))
 
     def matches(self, text: str) -> bool:
-        return _term_pattern(self.text, self.prefix).search(text) is not None
+        return self.pattern.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,17 @@ class And:
 @dataclass(frozen=True)
 class Or:
     operands: tuple["Query", ...]
+    pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Alternatives that are all terms (a brand's aliases) become one regex: one scan instead of one per alias."""
+        terms = all(isinstance(op, Term) for op in self.operands)
+        joined = "|".join(f"(?:{op.pattern.pattern})" for op in self.operands) if terms else None  # type: ignore[union-attr]
+        object.__setattr__(self, "pattern", re.compile(joined) if joined else None)
 
     def matches(self, text: str) -> bool:
+        if self.pattern is not None:
+            return self.pattern.search(text) is not None
         return any(op.matches(text) for op in self.operands)
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 
+@lru_cache(maxsize=1 << 14)
 def mention_id(source: str, native_id: str) -> str:
     """Stable id: the same item from the same source always gets the same id.
+
+    Cached (bounded): ingest reads each mention's ``id`` several times within one source task.
 
     >>> mention_id("hackernews", "123") == mention_id("hackernews", "123")
     True

@@ -18,6 +18,8 @@ from listening.mention import Mention
 
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|ref|ref_src|spm|cmpid|ocid|__twitter_impression)$", re.I)
 _TITLE_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+_TITLE_TAIL = re.compile(r"\s+[-|–—]\s+[^-|–—]{1,60}$")
+_AMP_SUFFIX = re.compile(r"\.amp(\.html?)?$")
 
 
 def canonical_url(url: str) -> str:
@@ -37,8 +39,12 @@ def canonical_url(url: str) -> str:
         host = f"{host}:{parts.port}"
     segments = [s for s in parts.path.split("/") if s and s.lower() != "amp"]
     path = "/" + "/".join(segments)
-    path = re.sub(r"\.amp(\.html?)?$", r"\1", path)
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k) and k.lower() != "amp"))
+    if ".amp" in path:
+        path = _AMP_SUFFIX.sub(r"\1", path)
+    query = ""
+    if parts.query:  # most post URLs have none: skip the parse/encode round trip
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        query = urlencode(sorted((k, v) for k, v in pairs if not _TRACKING.match(k) and k.lower() != "amp"))
     return urlunsplit((parts.scheme.lower() or "https", host, path if path != "/" or query else "/", query, ""))
 
 
@@ -49,7 +55,7 @@ def title_key(title: str) -> str:
     True
     """
     base = unicodedata.normalize("NFKC", title).casefold()
-    base = re.sub(r"\s+[-|–—]\s+[^-|–—]{1,60}$", "", base)
+    base = _TITLE_TAIL.sub("", base)
     compact = _TITLE_NOISE.sub("", base)
     return hashlib.sha256(compact.encode()).hexdigest()[:32] if len(compact) >= 12 else ""
 

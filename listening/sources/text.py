@@ -22,6 +22,7 @@ _BLOCK_TAGS = frozenset(
 )
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript"})
 _SPACES = re.compile(r"\s+")
+_SCALARS = (bool, int, float, str)
 
 
 class _TextExtractor(HTMLParser):
@@ -65,6 +66,8 @@ def strip_html(fragment: str | None) -> str:
     """
     if not fragment:
         return ""
+    if "<" not in fragment and "&" not in fragment:  # plain text (titles, most story texts): nothing to parse
+        return _SPACES.sub(" ", fragment).strip()
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
@@ -111,7 +114,7 @@ def jsonable(value: Any) -> Any:
     >>> jsonable({"t": time.gmtime(0), "xs": (1, b"a"), "d": datetime(2026, 1, 1)})
     {'t': '1970-01-01T00:00:00+00:00', 'xs': [1, 'a'], 'd': '2026-01-01T00:00:00'}
     """
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None or isinstance(value, _SCALARS):
         return value
     if isinstance(value, time.struct_time):
         return from_struct_time(value).isoformat()  # type: ignore[union-attr]
@@ -119,8 +122,9 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, dict):  # exact scalars are kept inline: most of a payload's values are, so few calls recurse
+        return {k if type(k) is str else str(k): v if type(v) in _SCALARS or v is None else jsonable(v)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
+        return [v if type(v) in _SCALARS or v is None else jsonable(v) for v in value]
     return str(value)
