@@ -20,7 +20,7 @@ from listening.config import ListeningConfig
 from listening.errors import ListeningError
 from listening.http import HttpClient
 from listening.language import detect_language
-from listening.matching import matches, normalize_text
+from listening.matching import normalize_text
 from listening.mention import Mention
 from listening.normalize import dedupe, keyed, text_hash
 from listening.sources.base import Cursor, FetchResult

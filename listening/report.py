@@ -59,7 +59,7 @@ def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd
           if digest else []),
         f"  Newest mentions in the terminal:             {listening_cmd} mentions --brand orbitly --limit 20",
         f"  Korean mentions of the last week:            {listening_cmd} mentions --lang ko --since 7d",
-        f"  Your own brands and feeds:                   copy listening/replay/demo.yaml, edit it, then",
+        "  Your own brands and feeds:                   copy listening/replay/demo.yaml, edit it, then",
         f"                                               {listening_cmd} config check my.yaml && {listening_cmd} fetch --config my.yaml",
         f"  (Dagster instance: {dagster_home})",
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from dagster_project.definitions import defs
 from dagster_project.assets.ingest import source_assets

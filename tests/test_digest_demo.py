@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from listening.digest import last_complete_week, week_bounds
 from listening.pipeline import run_demo
-from listening.replay import DEMO_CONFIG, Replay
+from listening.replay import Replay
 from listening.store import Store
 
 BRANDS = {"orbitly": "Orbitly", "vantro": "Vantro", "kestrel": "Kestrel Home"}

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from listening.config import load_config
 from listening.http import HttpClient, Politeness
 from listening.ingest import run_ingest
-from listening.pipeline import DEMO_CONFIG, open_config
+from listening.pipeline import DEMO_CONFIG
 from listening.replay.server import ReplayServer
 from listening.snapshots import REPOLL_AGES
 from listening.store import Store, cursors, engagement_snapshots, mentions

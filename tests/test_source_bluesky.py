@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from listening.errors import ConfigError, FetchError, ParseError
-from listening.http import HttpClient, HttpPolicy, Politeness, Retry, Timeouts
+from listening.http import HttpClient
 from listening.mention import Mention
 from listening.sources.base import Cursor
 from listening.sources.bluesky import AppPassword, BlueskyAuthor, BlueskySearch, refresh_posts

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from listening.errors import ParseError
-from listening.http import HttpClient, HttpPolicy, Politeness, Retry, Timeouts
+from listening.http import HttpClient
 from listening.mention import Mention
 from listening.sources import Cursor, HackerNewsSearch, Skipped
 from listening.sources.hackernews import TimeSlicePaginator

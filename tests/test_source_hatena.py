@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
 
 from listening.errors import ParseError
-from listening.http import HttpClient, HttpPolicy, Politeness, Retry, Timeouts
+from listening.http import HttpClient
 from listening.mention import Mention
 from listening.sources.hatena import HatenaSearch, bookmark_counts
 from tests.fault_server import FIXTURES, FaultServer, Recorded, Reply, dynamic, fault_server, fixture, ok  # noqa: F401

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from listening.errors import FetchError, ParseError
-from listening.http import HttpClient, HttpPolicy, Politeness, Retry, Timeouts
+from listening.http import HttpClient
 from listening.mention import Mention
 from listening.sources import Cursor
 from listening.sources.mastodon import MastodonAccount, MastodonHashtag, snowflake_at

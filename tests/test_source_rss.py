@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
 
 from listening.errors import ParseError
-from listening.http import HttpClient, HttpPolicy, Politeness, Retry, Timeouts
+from listening.http import HttpClient
 from listening.mention import Mention
 from listening.sources import Cursor, FeedConnector, GoogleNewsSearch, Skipped, YouTubeChannel
 from tests.fault_server import FIXTURES, FaultServer, fault_server, fixture, ok, status  # noqa: F401

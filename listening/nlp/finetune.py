@@ -291,8 +291,6 @@ def _adapter_tensors(model, wrapped: dict) -> dict[str, np.ndarray]:
 
 def _saved_model_predict(pack: Pack, out: Path, head: SentimentHead, dev):
     """Score the validation split exactly as inference will: fresh encoder + merged saved adapter."""
-    import torch
-
     from listening.nlp.adapter import load_adapter, merge_adapter
     from listening.nlp.convert import bert_from_e5
 

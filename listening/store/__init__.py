@@ -1,0 +1,48 @@
+"""The one SQL store: tables and the few queries the pipeline needs.
+
+SQLite file under ``$LISTENING_HOME`` by default, PostgreSQL (or anything
+SQLAlchemy speaks) when ``LISTENING_DATABASE_URL`` is set. Every write is an
+upsert inside a transaction, so re-running any stage changes nothing the second
+time.
+"""
+
+from listening.store._schema import (
+    UtcDateTime,
+    alerts,
+    brand_hourly,
+    cursors,
+    detector_state,
+    digest_posts,
+    engagement_snapshots,
+    mentions,
+    metadata,
+    reach_changes,
+    reach_notices,
+    retention_marks,
+    scores,
+    skipped_items,
+)
+from listening.store._store import Store, database_url, listening_home, mention_row, redact_url, storable
+
+__all__ = [
+    "Store",
+    "UtcDateTime",
+    "alerts",
+    "brand_hourly",
+    "cursors",
+    "database_url",
+    "detector_state",
+    "digest_posts",
+    "engagement_snapshots",
+    "listening_home",
+    "mention_row",
+    "mentions",
+    "metadata",
+    "reach_changes",
+    "reach_notices",
+    "redact_url",
+    "retention_marks",
+    "scores",
+    "skipped_items",
+    "storable",
+]
