@@ -10,6 +10,7 @@ stream from ``bench/stream.py`` in the real payload shapes. Stages:
 parse            payload bytes -> Mention (feedparser for RSS, JSON for the APIs), the connectors' own mappers
 match+dedupe     brand matching, language id, canonical URL / title key / text hash, de-duplication (in memory)
 store writes     mention rows upserted in transactions of 1,000 (a scratch store, same engine)
+ingest e2e, 2 processes  the same, one source kind per worker, two workers at once (as the multiprocess executor)
 ingest e2e       ``run_ingest`` over the same payloads: parse + match + dedupe + existence checks + writes
 score (non-model) ``score_new`` (the cycle's scoring) with a stand-in scorer: its first run is a full sweep: pending-text query + score writes for every text
 model            ``Scorer.score`` on a sample (``--score-sample``), XLM-R-base stand-in side by side, extrapolated
@@ -24,17 +25,14 @@ Results are printed and written between markers in docs/performance.md.
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -44,6 +42,9 @@ DOC = ROOT / "docs" / "performance.md"
 BEGIN, FINISH = "<!-- bench:begin -->", "<!-- bench:end -->"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BUCKET = timedelta(minutes=15)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from meter import Meter, fresh_store_url  # noqa: E402 - the bench folder is not a package
 
 
 def parse_size(text: str) -> int:
@@ -60,78 +61,6 @@ def label(n: int) -> str:
 def shown(result: dict[str, Any]) -> str:
     """A result's size, marked when the store was bulk-filled rather than ingested."""
     return label(result["n"]) + (" (bulk-filled history)" if result.get("prefill") else "")
-
-
-class RssSampler:
-    """Peak resident memory during a stage (ru_maxrss only ever grows, so it cannot tell stages apart)."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._page = os.sysconf("SC_PAGE_SIZE")
-
-    def _rss(self) -> int:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * self._page
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self._rss())
-
-    @contextmanager
-    def watch(self) -> Iterator["RssSampler"]:
-        self.peak = self._rss()
-        self._stop.clear()
-        thread = threading.Thread(target=self._run, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self._stop.set()
-            thread.join()
-            self.peak = max(self.peak, self._rss())
-
-
-class Meter:
-    """Wall time, throughput and peak RSS per stage."""
-
-    def __init__(self) -> None:
-        self.stages: dict[str, dict[str, Any]] = {}
-        self._rss = RssSampler()
-
-    @contextmanager
-    def stage(self, name: str, items: int = 0) -> Iterator[dict[str, Any]]:
-        record: dict[str, Any] = {"items": items}
-        with self._rss.watch() as rss:
-            t0 = time.perf_counter()
-            yield record
-            record["wall_s"] = time.perf_counter() - t0
-        record["peak_rss_mb"] = rss.peak / 2**20
-        record["per_s"] = record["items"] / record["wall_s"] if record["wall_s"] and record["items"] else None
-        self.stages[name] = record
-        rate = f"{record['per_s']:>10,.0f}/s" if record["per_s"] else " " * 12
-        print(f"  {name:<22} {record['items']:>9,} items {record['wall_s']:8.2f} s {rate}  peak RSS {record['peak_rss_mb']:6.0f} MB",
-              flush=True)
-
-
-@contextmanager
-def fresh_store_url(tmp: Path, postgres: str | None, name: str) -> Iterator[str]:
-    """A brand-new SQLite file, or a brand-new database on the PostgreSQL server (dropped afterwards)."""
-    if not postgres:
-        yield f"sqlite:///{tmp / (name + '.db')}"
-        return
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(postgres, isolation_level="AUTOCOMMIT")
-    db = f"bench_{name}_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{db}"'))
-    try:
-        yield sa.make_url(postgres).set(database=db).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run_size(n: int, postgres: str | None, seed: int, prefill: bool = False) -> dict[str, Any]:
@@ -199,6 +128,10 @@ def run_size(n: int, postgres: str | None, seed: int, prefill: bool = False) -> 
             scratch.engine.dispose()
         del candidates, kept, brands_of
 
+        with fresh_store_url(tmp, postgres, "parallel") as url, meter.stage("ingest e2e, 2 processes", n) as rec:
+            rec["stored"] = ingest_in_processes(url, stream.tasks, END, processes=2)
+        out["stored_2_processes"] = rec["stored"]
+
         with fresh_store_url(tmp, postgres, "main") as url:
             store = Store.open(url)
             with meter.stage("ingest e2e", n) as rec:
@@ -212,6 +145,35 @@ def run_size(n: int, postgres: str | None, seed: int, prefill: bool = False) -> 
             out["distinct_texts"] = rec["items"]
 
             return _history_stages(out, meter, store, config, END, timedelta(days=DAYS), seed, tmp)
+
+
+_TASKS: list[Any] = []  # set before forking, so workers inherit the payloads instead of receiving them pickled
+
+
+def _ingest_kind(job: tuple[str, str, datetime]) -> int:
+    from listening.ingest import run_ingest
+    from listening.store import Store
+    from stream import bench_config
+
+    url, kind, end = job
+    tasks = [t for t in _TASKS if t.source == kind]
+    return run_ingest(bench_config(), Store.open(url), None, tasks=tasks, now=lambda: end).new
+
+
+def ingest_in_processes(url: str, tasks: list[Any], end: datetime, processes: int) -> int:
+    """``run_ingest`` per source kind, ``processes`` at a time: what the multiprocess executor does with
+    the ``<source>_mentions`` steps (``max_concurrent: 2`` in deploy/run-config-multiprocess.yaml)."""
+    from listening.store import Store, mentions
+
+    global _TASKS
+    _TASKS = tasks
+    store = Store.open(url)  # the schema exists before the workers race to create it
+    kinds = sorted({t.source for t in tasks}, key=lambda k: -sum(t.source == k for t in tasks))
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        list(pool.imap_unordered(_ingest_kind, [(url, kind, end) for kind in kinds]))
+    stored = store.count(mentions)
+    store.engine.dispose()
+    return stored
 
 
 def _history_stages(out: dict[str, Any], meter: "Meter", store: Any, config: Any, end: datetime, span: timedelta,
@@ -353,14 +315,16 @@ def report(results: list[dict[str, Any]], scoring: dict[str, Any] | None, meta: 
             lines.append(f"| {label(r['n'])} | model (**extrapolated** from {scoring['texts']:,} texts) | {r['distinct_texts']:,} "
                          f"| {model_s:,.0f} | {scoring['per_s']:.0f} | {scoring['scorer_rss_mb']:.0f} |")
     lines += ["", "End to end (raw payloads → stored, scored, bucketed, detected, digested):", "",
-              "| size | stored | duplicates dropped | non-model e2e s | non-model mentions/s | with model s (extrapolated) | process peak RSS MB |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+              "| size | stored | duplicates dropped | non-model e2e s | non-model mentions/s | same, ingest in 2 processes "
+              "| stored by 2 processes | with model s (extrapolated) | process peak RSS MB |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in (r for r in results if not r.get("prefill")):
         st = r["stages"]
-        e2e = sum(st[k]["wall_s"] for k in ("ingest e2e", "score (non-model)", "timeseries (all)", "detect (cold)", "digest"))
+        rest = sum(st[k]["wall_s"] for k in ("score (non-model)", "timeseries (all)", "detect (cold)", "digest"))
+        e2e, e2e_2 = rest + st["ingest e2e"]["wall_s"], rest + st["ingest e2e, 2 processes"]["wall_s"]
         model = f"{e2e + r['distinct_texts'] / scoring['per_s']:,.0f}" if scoring else "—"
-        lines.append(f"| {label(r['n'])} | {r['stored']:,} | {r['duplicates']:,} | {e2e:.1f} | {r['n'] / e2e:,.0f} | {model} "
-                     f"| {r['peak_rss_mb']:.0f} |")
+        lines.append(f"| {label(r['n'])} | {r['stored']:,} | {r['duplicates']:,} | {e2e:.1f} | {r['n'] / e2e:,.0f} "
+                     f"| {e2e_2:.1f} s, {r['n'] / e2e_2:,.0f}/s | {r['stored_2_processes']:,} | {model} | {r['peak_rss_mb']:.0f} |")
     lines += ["", "Crisis path — one new 15-minute bucket → decision, median of 3 consecutive buckets:", "",
               "| history (mentions) | new mentions | ingest s | score writes s | model s (extrapolated) | watch s | total s |",
               "|---:|---:|---:|---:|---:|---:|---:|"]
@@ -416,7 +380,6 @@ def main() -> None:
     parser.add_argument("--scoring-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     if args.one or args.scoring_only:
         result = run_size(args.one, args.postgres, args.seed, args.prefill) if args.one else run_scoring(args.score_sample, args.xlmr_sample, args.threads, args.seed)
         args.json.write_text(json.dumps(result, default=str))

@@ -143,6 +143,7 @@ def _store_result(config: ListeningConfig, store: Store, task: SourceTask, resul
         candidates = live
     brands_of = {k.mention.id: b for k, b in candidates}
     with store.transaction() as conn:
+        store.lock_mentions(conn)  # other sources' steps may be storing the same stories right now
         ids = [k.mention.id for k, _ in candidates]
         existing = set()
         for start in range(0, len(ids), 500):

@@ -25,6 +25,7 @@ from listening.slack import SlackClient, SlackConfig
 from listening.store import Store, alerts, brand_hourly, cursors, mentions, metadata
 from listening.timeseries import rebuild_window
 from listening.watch import watch
+from tests.fault_server import FaultServer, fault_server, fixture  # noqa: F401
 from tests.slack_server import BOT_TOKEN, SlackServer
 from tests.test_crash_safety import CHANNEL, CYCLES, MODEL, seed_scored_mentions, slack_thread
 
@@ -126,3 +127,41 @@ def test_two_overlapping_crisis_cycles_post_each_alert_state_once(store_url: str
         assert slack_thread(slack) == expected
     with Store.open(store_url).engine.connect() as conn:
         assert conn.execute(sa.select(alerts.c.state, alerts.c.delivered_state)).all() == [("resolved", "resolved")]
+
+
+def test_an_ingest_that_overlaps_another_sources_write_drops_the_stories_that_write_stored(
+        store_url: str, tmp_path: Path, fault_server: FaultServer) -> None:
+    """Ingest steps of different sources run at once; a headline stored by one while the other is
+    de-duplicating must not be stored twice (the second waits for the first, then sees its rows)."""
+    fault_server.route("/blog.xml", fixture("blog_rss2.xml"))
+    config_file = tmp_path / "c.yaml"
+    config_file.write_text(f"brands:\n  - key: acme\n    name: Acme\n    sources: {{feeds: [{{url: '{fault_server.url('/blog.xml')}'}}]}}\n")
+    config = load_config(config_file)
+    fast = {"politeness": Politeness(max_concurrency_per_host=4, min_interval_s=0)}
+    scratch = Store.open(f"sqlite:///{tmp_path / 'scratch.db'}")
+    with HttpClient.for_contact("t@example.com", **fast) as client:
+        assert run_ingest(config, scratch, client, now=lambda: FROZEN).new >= 2
+    # The same stories as another source (a news search) finds them: other ids and URLs, the same headlines.
+    copies = [{**row, "id": "gn" + row["id"][2:], "source": "google_news", "native_id": f"gn-{row['native_id']}",
+               "url": f"https://news.example/{row['id']}", "canonical_url": f"https://news.example/{row['id']}"}
+              for row in scratch.engine.connect().execute(sa.select(mentions)).mappings()]
+    assert all(row["title_key"] for row in copies)
+
+    store = Store.open(store_url)
+    reports: list[Any] = []
+    with HttpClient.for_contact("t@example.com", **fast) as client:
+        blog = threading.Thread(target=lambda: reports.append(run_ingest(config, Store.open(store_url), client, now=lambda: FROZEN)))
+        with store.transaction() as conn:
+            store.lock_mentions(conn)  # the news step is storing right now
+            blog.start()
+            blog.join(timeout=1.5)
+            assert blog.is_alive() and Store.open(store_url).count(mentions) == 0, "the blog step waits for the news step"
+            store.upsert(conn, mentions, copies)
+        blog.join(timeout=60)
+    assert not blog.is_alive()
+    (report,) = reports
+    assert not report.failed
+    assert report.new == 0 and report.tasks[0].duplicates == len(copies)
+    with store.engine.connect() as conn:
+        assert set(conn.execute(sa.select(mentions.c.source)).scalars()) == {"google_news"}
+    assert store.count(mentions) == len(copies)

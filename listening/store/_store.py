@@ -78,6 +78,9 @@ def _add_missing_indexes(engine: Engine) -> None:
                     index.create(engine)
 
 
+_MENTIONS_LOCK = 0x6C697374656E  # "listen": the advisory lock id of mention writes
+
+
 class Store:
     """Engine plus the pipeline's queries. Create with :meth:`open`."""
 
@@ -162,6 +165,20 @@ class Store:
         return conn.execute(stmt.returning(keys[0])).first() is not None
 
     # -- mentions ---------------------------------------------------------
+
+    def lock_mentions(self, conn: Connection) -> None:
+        """Hold the store's mention-writing lock until ``conn``'s transaction ends.
+
+        Ingest steps for different sources run at once (multiprocess executor, pods); without this,
+        two of them could both look up a headline, both find it new and both store it. Taken first,
+        it makes look-up and insert one step: the second waits, then sees the first one's rows.
+        SQLite: a write that changes nothing takes the database's write lock (waiting up to its busy
+        timeout); PostgreSQL: a transaction-scoped advisory lock.
+        """
+        if self.dialect == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MENTIONS_LOCK})
+        else:
+            conn.execute(sa.update(mentions).where(sa.false()).values(id=mentions.c.id))
 
     def known_dedupe_keys(self, conn: Connection, canonical_urls: Iterable[str], title_keys: Iterable[str]) -> tuple[set[str], set[str]]:
         """Canonical URLs and title keys already stored (for cross-run de-duplication).
