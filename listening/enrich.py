@@ -72,8 +72,7 @@ class Slice:
         return out
 
 
-def pending_texts(store: Store, model_id: str, limit: int | None = None, *,
-                  where: Slice = Slice()) -> list[tuple[str, str]]:
+def pending_texts(store: Store, model_id: str, *, where: Slice = Slice()) -> list[tuple[str, str]]:
     """(text hash, text) of mentions in ``where`` without a score from ``model_id``, one per distinct text.
 
     Rows are de-duplicated and ordered here rather than by GROUP BY/ORDER BY text_hash, which made SQLite
@@ -86,7 +85,7 @@ def pending_texts(store: Store, model_id: str, limit: int | None = None, *,
     with store.engine.connect() as conn:
         for h, title, text in conn.execute(q):
             todo.setdefault(h, (title or "", text or ""))
-    return [(h, scoring_text(*todo[h])) for h in sorted(todo)[:limit]]
+    return [(h, scoring_text(*todo[h])) for h in sorted(todo)]
 
 
 MIX_DAYS = 7
