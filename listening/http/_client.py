@@ -1,135 +1,26 @@
-"""One HTTP policy for every connector.
-
-Public sources throttle, flake and occasionally send garbage; every connector
-gets the same answer to that here instead of its own: connect/read timeouts,
-bounded retries with backoff and jitter, ``Retry-After``, per-host politeness,
-conditional GET, a response size cap counted on decoded bytes, a descriptive
-User-Agent, and errors that never leak secrets. httpx exceptions are mapped
-once, here, to :mod:`listening.errors`.
-"""
+"""The client every connector fetches with: the policy applied to real sockets."""
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from listening import __version__
 from listening.errors import FetchError, ParseError, ResponseTooLarge
+from listening.http._policy import RETRY_STATUSES, HttpPolicy, Politeness, parse_retry_after
+from listening.http._redact import redact_text, redact_url
 
-__all__ = [
-    "HttpClient",
-    "HttpPolicy",
-    "Politeness",
-    "Response",
-    "Retry",
-    "Timeouts",
-    "redact_text",
-    "redact_url",
-    "user_agent",
-]
+logger = logging.getLogger("listening.http")
 
-logger = logging.getLogger(__name__)
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-_SECRET_SUFFIXES = ("key", "token", "secret", "password", "passwd", "signature", "credential")
-_SECRET_NAMES = frozenset({"sig", "auth", "authorization", "pwd", "session", "sessionid"})
-_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
-
-
-def user_agent(contact: str) -> str:
-    """The User-Agent every request carries, so source operators can reach us.
-
-    >>> user_agent("ops@example.com")
-    'listening/0.1.0 (+https://github.com/listening; contact: ops@example.com)'
-    """
-    return f"listening/{__version__} (+https://github.com/listening; contact: {contact})"
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Seconds to wait for a connection, for each read, and for the whole response.
-
-    ``total`` bounds a server that trickles its body a few bytes at a time (slowloris):
-    every single read then arrives within ``read``, so only a whole-response deadline stops it.
-    """
-
-    connect: float = 5.0
-    read: float = 20.0
-    total: float = 120.0
-
-    def to_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.read)
-
-
-@dataclass(frozen=True, slots=True)
-class Retry:
-    """Bounded retries: exponential backoff with jitter, ``Retry-After`` honoured up to a cap.
-
-    >>> fixed = Retry(backoff=0.5, max_backoff=3, jitter=False)
-    >>> [fixed.delay(n) for n in (1, 2, 3, 4)]
-    [0.5, 1.0, 2.0, 3.0]
-    """
-
-    attempts: int = 4
-    backoff: float = 0.5
-    max_backoff: float = 30.0
-    jitter: bool = True
-    max_retry_after: float = 120.0
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError("Retry.attempts must be at least 1 (1 means no retries)")
-
-    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        base = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        return base * (0.5 + rng() / 2) if self.jitter else float(base)
-
-
-@dataclass(frozen=True, slots=True)
-class Politeness:
-    """Per-host limits so one source is never hammered, whatever the thread count."""
-
-    max_concurrency_per_host: int = 2
-    min_interval_s: float = 1.0
-
-    def __post_init__(self) -> None:
-        if self.max_concurrency_per_host < 1:
-            raise ValueError("Politeness.max_concurrency_per_host must be at least 1")
-
-
-@dataclass(frozen=True, slots=True)
-class HttpPolicy:
-    """Everything that decides how the library talks HTTP; compares and prints as a value."""
-
-    timeout: Timeouts = field(default_factory=Timeouts)
-    retry: Retry = field(default_factory=Retry)
-    politeness: Politeness = field(default_factory=Politeness)
-    max_bytes: int = 10_000_000
-    max_redirects: int = 5
-    user_agent: str = user_agent("ops@example.com")
-
-    @classmethod
-    def for_contact(cls, contact: str, **changes: Any) -> "HttpPolicy":
-        """Default policy whose User-Agent names ``contact`` (an email or URL from the config)."""
-        if not contact.strip():
-            logger.warning("no contact configured (project.contact): sources cannot reach the operator")
-            return cls(user_agent=user_agent("unset"), **changes)
-        return cls(user_agent=user_agent(contact.strip()), **changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,66 +54,6 @@ class Response:
         except ValueError as exc:
             raise ParseError(f"malformed JSON from {redact_url(self.url)}: {exc}") from exc
 
-
-def _is_secret(name: str) -> bool:
-    key = re.sub(r"[-_.]", "", name.lower())
-    return key in _SECRET_NAMES or key.endswith(_SECRET_SUFFIXES)
-
-
-def redact_url(url: str) -> str:
-    """The URL with secret query values and userinfo passwords masked, for messages and logs.
-
-    >>> redact_url("https://u:pw@api.example.com/x?q=brand&api_key=abc&access_token=t&page=2")
-    'https://u:***@api.example.com/x?q=brand&api_key=***&access_token=***&page=2'
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user, colon, _ = userinfo.partition(":")
-        netloc = f"{user}:***@{hostport}" if colon else netloc
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_is_secret(k) for k, _ in pairs):
-            query = urlencode([(k, "***" if _is_secret(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def redact_text(text: str) -> str:
-    """Redact every URL inside free text (e.g. a foreign exception message).
-
-    >>> redact_text("failed: https://x.test/a?token=s3cret now")
-    'failed: https://x.test/a?token=*** now'
-    """
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks for (delta-seconds or HTTP-date), ``None`` if absent/invalid.
-
-    >>> parse_retry_after("3")
-    3.0
-    >>> parse_retry_after("Wed, 25 Nov 2026 10:00:30 GMT", now=datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc))
-    30.0
-    >>> parse_retry_after("soon") is None
-    True
-    """
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 class _HostGate:
