@@ -247,6 +247,23 @@ def test_training_is_reproducible_and_resumable(home: Path, tmp_path: Path) -> N
     assert "validation_metrics" in first.config
 
 
+def test_training_precision_is_bf16_only_where_asked_or_native(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--precision auto` trains in bf16 on CUDA and on CPUs with bf16 units, fp32 on the rest."""
+    import torch
+
+    from listening.nlp.finetune import use_bf16
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert use_bf16(cpu, "bf16") and not use_bf16(cuda, "fp32")
+    assert use_bf16(cuda, "auto")
+    monkeypatch.setenv("LISTENING_BF16", "0")
+    assert not use_bf16(cpu, "auto")
+    monkeypatch.setenv("LISTENING_BF16", "1")
+    assert use_bf16(cpu, "auto")
+    with pytest.raises(ValueError, match="precision must be one of auto, bf16, fp32, not 'fp16'"):
+        use_bf16(cpu, "fp16")
+
+
 def test_finetuned_model_scores_exactly_as_trained_and_resumes(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -59,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--pack", type=Path, default=None,
                        help="training pack folder from `listening model pack` (finetune only)")
     train.add_argument("--device", default="cpu", help="torch device for finetune, e.g. cuda (default cpu)")
+    train.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                       help="finetune arithmetic: bf16 autocast or fp32; auto (default) uses bf16 on CUDA "
+                       "and on CPUs with AMX/AVX512-BF16, fp32 elsewhere")
     train.set_defaults(func=cmd_train)
 
     pack = sub.add_parser("pack", help="tokenise the labelled data into a portable training pack",
@@ -167,7 +170,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             if not (pack / PACK_FILE).is_file():
                 build_pack(args.data_dir or default_data_dir(), pack, ensure_encoder())
         cfg = FinetuneConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
-        config = finetune(pack, args.out, cfg, device=args.device, resume=args.resume)
+        config = finetune(pack, args.out, cfg, device=args.device, resume=args.resume, precision=args.precision)
     else:
         from listening.nlp.training import TrainConfig, train_head
 
