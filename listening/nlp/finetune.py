@@ -1,8 +1,8 @@
 """Fine-tune the encoder (LoRA + LayerNorms) jointly with the sentiment head.
 
 Runs from a training pack (:mod:`listening.nlp.pack`) on CUDA or CPU, in bf16
-autocast where the device has native bf16 (CUDA; CPUs with AMX/AVX512-BF16, about
-2.6x faster than fp32 there) and fp32 elsewhere. The word
+autocast where the device has native bf16 (CUDA; CPUs with AMX/AVX512-BF16, where
+it is about twice as fast as fp32) and fp32 elsewhere. The word
 embedding stays frozen (it is the 4-bit original). Topics and near-duplicate
 detection read the same pass's last-layer embedding, so a second loss keeps that
 embedding close to the original encoder's while sentiment is learned; the
