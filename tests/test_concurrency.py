@@ -142,9 +142,10 @@ def test_an_ingest_that_overlaps_another_sources_write_drops_the_stories_that_wr
     with HttpClient.for_contact("t@example.com", **fast) as client:
         assert run_ingest(config, scratch, client, now=lambda: FROZEN).new >= 2
     # The same stories as another source (a news search) finds them: other ids and URLs, the same headlines.
-    copies = [{**row, "id": "gn" + row["id"][2:], "source": "google_news", "native_id": f"gn-{row['native_id']}",
-               "url": f"https://news.example/{row['id']}", "canonical_url": f"https://news.example/{row['id']}"}
-              for row in scratch.engine.connect().execute(sa.select(mentions)).mappings()]
+    with scratch.engine.connect() as conn:
+        copies = [{**row, "id": "gn" + row["id"][2:], "source": "google_news", "native_id": f"gn-{row['native_id']}",
+                   "url": f"https://news.example/{row['id']}", "canonical_url": f"https://news.example/{row['id']}"}
+                  for row in conn.execute(sa.select(mentions)).mappings()]
     assert all(row["title_key"] for row in copies)
 
     store = Store.open(store_url)

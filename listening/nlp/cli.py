@@ -16,6 +16,7 @@ import numpy as np
 
 from listening.errors import InputError
 from listening.nlp.data import DEFAULT_MAX_PER_SOURCE, default_data_dir
+from listening.nlp.finetune import PRECISIONS
 
 OUTPUT_COLUMNS = ("sentiment", "p_negative", "p_neutral", "p_positive", "topic")
 
@@ -59,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--pack", type=Path, default=None,
                        help="training pack folder from `listening model pack` (finetune only)")
     train.add_argument("--device", default="cpu", help="torch device for finetune, e.g. cuda (default cpu)")
-    train.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+    train.add_argument("--precision", choices=PRECISIONS, default="auto",
                        help="finetune arithmetic: bf16 autocast or fp32; auto (default) uses bf16 on CUDA "
                        "and on CPUs with AMX/AVX512-BF16, fp32 elsewhere")
     train.set_defaults(func=cmd_train)

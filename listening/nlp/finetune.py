@@ -140,7 +140,7 @@ def use_bf16(device, precision: str = "auto") -> bool:
     return device.type == "cuda" or (device.type == "cpu" and bf16_is_fast())
 
 
-def _features(model, split: Split, pad: int, device, batch_size: int = 256, bf16: bool = True) -> np.ndarray:
+def _features(model, split: Split, pad: int, device, *, bf16: bool, batch_size: int = 256) -> np.ndarray:
     """Head-input features [n, hidden * layers] of a split in eval mode (first block: embedding).
 
     The final report passes ``bf16=False``: it runs in fp32, as CPU inference of the saved model may.
