@@ -17,6 +17,7 @@ from pathlib import Path
 
 from listening import __version__
 from listening.errors import InputError, ListeningError
+from listening.utc import now
 
 
 def _config_path(args: argparse.Namespace) -> Path | None:
@@ -28,7 +29,7 @@ def _parse_time(value: str) -> datetime:
     """Accept ISO-8601 or a relative age like ``6h`` / ``3d``."""
     units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
     if value[:-1].isdigit() and value[-1:] in units:
-        return datetime.now(timezone.utc) - timedelta(**{units[value[-1]]: int(value[:-1])})
+        return now() - timedelta(**{units[value[-1]]: int(value[:-1])})
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from listening.config import ListeningConfig, load_config
@@ -20,6 +20,7 @@ from listening.errors import StoreError
 from listening.http import HttpClient, Politeness
 from listening.ingest import IngestReport, TaskReport, run_ingest
 from listening.store import Store, listening_home
+from listening.utc import now
 
 DEMO_CONFIG = Path(__file__).parent / "replay" / "demo.yaml"
 # A fixed port keeps the replay's URLs, and so the cursor keys, the same from run to run.
@@ -67,12 +68,6 @@ def require_slack(config: ListeningConfig) -> None:
     from listening.slack import require_configured
 
     require_configured(config.alerting.slack.enabled, config.alerting.slack.mode)
-
-
-def now() -> datetime:
-    """The pipeline's clock: real UTC time, or the frozen replay time in tests and reproducible demos."""
-    frozen = os.environ.get("LISTENING_REPLAY_NOW")
-    return datetime.fromisoformat(frozen) if frozen else datetime.now(timezone.utc)
 
 
 def open_store(url: str | None = None) -> Store:

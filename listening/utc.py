@@ -1,12 +1,29 @@
 """UTC timestamps: every stored and compared time is timezone-aware UTC.
 
 SQLite hands back naive datetimes and CSV contracts accept ``Z`` or offsets; these two
-functions are the one place that turns either into aware UTC.
+functions are the one place that turns either into aware UTC. :func:`now` is the product's
+one clock, so a test or a reproducible demo can freeze it for every stage at once.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
+
+#: ISO-8601 instant that freezes :func:`now` (tests, reproducible demos and replays).
+FROZEN_NOW_ENV = "LISTENING_REPLAY_NOW"
+
+
+def now() -> datetime:
+    """The pipeline's clock: real UTC time, or the instant ``$LISTENING_REPLAY_NOW`` freezes it at.
+
+    >>> os.environ[FROZEN_NOW_ENV] = "2026-11-25T21:00:00+09:00"
+    >>> now().isoformat()
+    '2026-11-25T12:00:00+00:00'
+    >>> del os.environ[FROZEN_NOW_ENV]
+    """
+    frozen = os.environ.get(FROZEN_NOW_ENV)
+    return parse_utc(frozen) if frozen else datetime.now(timezone.utc)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

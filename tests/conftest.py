@@ -1,10 +1,19 @@
-"""Shared fixtures: fresh stores (SQLite file and the local PostgreSQL server), the replay server."""
+"""Shared fixtures: fresh stores (SQLite file and the local PostgreSQL server), the replay server.
+
+The suite's clock rule: **no test reads the real clock for anything that decides its outcome.**
+The product's one clock (``listening.utc.now``, read by the replay, every ingest run, the CLI's
+relative times and every Dagster asset) is frozen at :data:`NOW` for the whole session; recorded
+fixtures are served or dated relative to it, and a test that needs another instant pins it itself
+(``monkeypatch.setenv("LISTENING_REPLAY_NOW", ...)`` or ``now=``). The guard:
+``FAKETIME=+400d ./scripts/test`` runs the suite with the system clock a year ahead.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -12,6 +21,10 @@ import sqlalchemy as sa
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+#: The suite's "now": a Wednesday, one day after the recorded Bluesky and Reddit fixtures.
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+os.environ["LISTENING_REPLAY_NOW"] = NOW.isoformat()
 
 PG_ADMIN_URL = os.environ.get("LISTENING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -1,7 +1,7 @@
 """The crisis path through the real Dagster job: the replay's surge becomes exactly one Slack thread."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from dagster_project.definitions import defs
 from listening.replay import DATA_DIR
 from listening.store import Store, alerts
+from tests.conftest import NOW
 from tests.slack_server import BOT_TOKEN, SlackServer
 
 SOURCES = ("rss_mentions", "google_news_mentions", "hackernews_mentions", "youtube_mentions")
@@ -30,7 +31,7 @@ def run_cycle(instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch, at:
 
 @pytest.mark.slow
 def test_the_replay_surge_becomes_one_slack_thread_within_a_minute(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    epoch = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    epoch = NOW.replace(minute=0, second=0, microsecond=0)
     start, end = surge_window(epoch)
     monkeypatch.setenv("LISTENING_REPLAY_EPOCH", epoch.isoformat())
     with SlackServer() as slack, dg.instance_for_test() as instance:

@@ -18,6 +18,7 @@ from listening.digest import last_complete_week, week_bounds
 from listening.pipeline import run_demo
 from listening.replay import Replay
 from listening.store import Store
+from tests.conftest import NOW
 
 BRANDS = {"orbitly": "Orbitly", "vantro": "Vantro", "kestrel": "Kestrel Home"}
 
@@ -35,7 +36,7 @@ def stamp(dt: datetime) -> str:
 @pytest.mark.slow
 def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_sql(
         home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
-    at = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    at = NOW
     monkeypatch.setenv("LISTENING_REPLAY_NOW", at.isoformat())
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     for var in ("LISTENING_SLACK_WEBHOOK_URL", "LISTENING_SLACK_BOT_TOKEN", "LISTENING_REPLAY_EPOCH"):

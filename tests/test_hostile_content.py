@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,10 @@ from listening.nlp.scoring import get_scorer
 from listening.normalize import text_hash
 from listening.render import mentions_markdown
 from listening.store import Store, mentions, scores
+from tests.conftest import NOW
 from tests.fault_server import FaultServer, ok
 
-AT = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0)
+AT = NOW - timedelta(hours=1)
 BIG = "Acme " + "lorem ipsum " * 87_400  # just over 1 MB
 HN_TEXTS = {  # what the API sends (HTML) -> what a person reads, and what is stored
     "script": ("Acme &lt;script&gt;alert(document.cookie)&lt;/script&gt; is down",

@@ -21,11 +21,12 @@ from listening.pipeline import DEMO_CONFIG
 from listening.replay.server import ReplayServer
 from listening.snapshots import REPOLL_AGES
 from listening.store import Store, cursors, engagement_snapshots, mentions
+from tests.conftest import NOW
 from tests.fault_server import FaultServer, fault_server, fixture, status  # noqa: F401
 
 FAST = {"politeness": Politeness(max_concurrency_per_host=4, min_interval_s=0)}
 # One instant for the replay and the fetches, so a second run sees exactly what the first saw.
-FROZEN = datetime.now(timezone.utc)
+FROZEN = NOW
 
 
 def table_counts(store: Store) -> dict[str, int]:

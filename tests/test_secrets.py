@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from dagster_project.resources import ListeningResource
 from listening.alerts import Alert, AlertExplanation, Post, SqlRepository
 from listening.cli import main
 from listening.store import Store, metadata
+from tests.conftest import NOW
 from tests.fault_server import FIXTURES
 from tests.slack_server import SlackServer
 
@@ -147,7 +148,7 @@ retention: {{raw_days: 3650, mention_days: 3650}}
 
 def pending_alert(store: Store) -> None:
     """An own-brand alert waiting for Slack, so the run really calls Slack with the bot token."""
-    at = datetime.now(timezone.utc) - timedelta(hours=1)
+    at = NOW - timedelta(hours=1)
     posts = [Post(url="https://example.com/p", text="Acme outage", source="naver", author="a", reach=3)]
     explanation = AlertExplanation(brand="acme", ratio=4.0, baseline=1.0, current=4.0, share_now=0.8, share_baseline=0.2,
                                    since=at.isoformat(), posts=posts)

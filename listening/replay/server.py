@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl, urlsplit
 from listening.replay import DATA_DIR, hn
 from listening.replay import payloads as P
 from listening.replay.social import Social
+from listening.utc import now
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,6 @@ CONTENT_TYPES = {
 }
 OPERATOR_RE = re.compile(r"\b(when|after|before|site):(\S+)")
 HEAD_STAMP_TAGS = ("lastBuildDate", "updated", "dc:date")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def floor_minute(dt: datetime) -> datetime:
@@ -121,7 +118,7 @@ class Replay:
     """The replay logic without sockets: route a GET to a recorded payload rendered for now."""
 
     def __init__(self, clock: Clock | None = None, data_dir: Path = DATA_DIR, epoch: datetime | None = None) -> None:
-        self.clock = clock or utc_now
+        self.clock = clock or now
         self.pinned = epoch is not None
         self.labels: dict[str, Any] = json.loads((data_dir / "labels.json").read_text())
         self.anchor = P.parse_stamp(self.labels["anchor"])

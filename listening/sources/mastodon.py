@@ -204,6 +204,20 @@ def _read_timeline(
     return FetchResult(mentions, new_cursor, skipped, requests=requests)
 
 
+def _home(instance: str, base_url: str) -> str:
+    """The instance a tag or account lives on, which names its cursor.
+
+    The configured ``instance`` wins over the host actually asked, so an endpoint override (the
+    offline replay on whatever port it got) keeps the same cursor from run to run.
+
+    >>> _home("mastodon.social", "http://127.0.0.1:47811")
+    'mastodon.social'
+    >>> _home("", "https://fosstodon.org/")
+    'fosstodon.org'
+    """
+    return instance or urlsplit(base_url).netloc
+
+
 def _auth_skip(exc: FetchError, cursor: Cursor, what: str) -> FetchResult:
     detail = f"{what}: HTTP {exc.status} for anonymous access (this server needs a user token); nothing fetched"
     logger.warning("mastodon %s", detail)
@@ -224,11 +238,12 @@ class MastodonHashtag:
     max_pages: int = 5
     lookback: timedelta = timedelta(days=7)
     time_ids: bool = True
+    instance: str = ""
     source: str = "mastodon"
 
     @property
     def key(self) -> str:
-        return f"{self.source}:{urlsplit(self.base_url).netloc}:#{self.tag.lstrip('#')}"
+        return f"{self.source}:{_home(self.instance, self.base_url)}:#{self.tag.lstrip('#')}"
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
         cursor = cursor or Cursor()
@@ -262,11 +277,12 @@ class MastodonAccount:
     lookback: timedelta = timedelta(days=7)
     repoll: timedelta = timedelta(0)
     time_ids: bool = True
+    instance: str = ""
     source: str = "mastodon"
 
     @property
     def key(self) -> str:
-        return f"{self.source}:{urlsplit(self.base_url).netloc}:@{self.acct.lstrip('@')}"
+        return f"{self.source}:{_home(self.instance, self.base_url)}:@{self.acct.lstrip('@')}"
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
         cursor = cursor or Cursor()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from listening.config import ListeningConfig
 from listening.http import HttpClient
@@ -24,6 +25,24 @@ from listening.sources.rss import FeedConnector, GoogleNewsSearch, YouTubeChanne
 REPOLL_WINDOW = timedelta(days=8)
 SOURCE_KINDS = ("rss", "google_news", "hackernews", "youtube", "mastodon", "bluesky", "gdelt", "appstore", "hatena", "naver", "reddit")
 logger = logging.getLogger(__name__)
+
+
+def _https(instance: str) -> str:
+    """A Mastodon instance as configured (``mastodon.social``) to the base URL asked.
+
+    >>> _https("mastodon.social"), _https("http://127.0.0.1:8080")
+    ('https://mastodon.social', 'http://127.0.0.1:8080')
+    """
+    return instance if "://" in instance else f"https://{instance}"
+
+
+def _host(instance: str) -> str:
+    """The instance's host, which names its tasks' cursors whatever endpoint serves them.
+
+    >>> _host("https://mastodon.social/"), _host("fosstodon.org")
+    ('mastodon.social', 'fosstodon.org')
+    """
+    return urlsplit(_https(instance)).netloc
 
 
 @dataclass(frozen=True)
@@ -82,10 +101,11 @@ def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
             add(HackerNewsSearch(hn.query, base_url=ep.hackernews, min_points=hn.min_points,
                                  lookback=timedelta(days=hn.lookback_days)), brand.key, False)
         for t in s.mastodon:
-            add(MastodonHashtag(ep.mastodon or t.instance, t.tag), brand.key, False)
+            add(MastodonHashtag(ep.mastodon or _https(t.instance), t.tag, instance=_host(t.instance)), brand.key, False)
         for a in s.accounts:
             if a.platform == "mastodon":
-                add(MastodonAccount(ep.mastodon or a.instance, a.handle, is_own=True, repoll=REPOLL_WINDOW),
+                add(MastodonAccount(ep.mastodon or _https(a.instance), a.handle, is_own=True, repoll=REPOLL_WINDOW,
+                                    instance=_host(a.instance)),
                     brand.key, True, account=a.label)
             elif a.platform == "bluesky":
                 add(BlueskyAuthor(a.handle, base_url=ep.bluesky, is_own=True, repoll=REPOLL_WINDOW),
