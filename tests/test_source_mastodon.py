@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import yaml
 
+from listening.config import load_config
 from listening.errors import FetchError, ParseError
 from listening.http import HttpClient
 from listening.mention import Mention
+from listening.pipeline import DEMO_CONFIG
 from listening.sources import Cursor
 from listening.sources.mastodon import MastodonAccount, MastodonHashtag, snowflake_at
+from listening.sources.plan import plan_tasks
 from tests.fault_server import (  # noqa: F401
     FIXTURES, FaultServer, Recorded, Reply, dynamic, fault_server, fixture, ok, status,
 )
@@ -159,3 +164,30 @@ def test_servers_without_time_ids_get_no_since_id(fault_server: FaultServer, cli
     result = hashtag(fault_server, time_ids=False).fetch(client, Cursor(watermark=datetime(2026, 11, 20, tzinfo=UTC)),
                                                          now=NOW)
     assert fault_server.hits(TAG)[0].param("since_id") is None and len(result.mentions) == 3
+
+
+
+def mastodon_tasks(config: Path) -> dict[str, MastodonAccount | MastodonHashtag]:
+    return {t.key: t.connector for t in plan_tasks(load_config(config)) if t.source == "mastodon"}
+
+
+def test_an_account_keeps_its_cursor_whatever_port_the_replay_got(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay may get another port on the next run: the account, and so its cursor, is still orbitly@mastodon.social."""
+    monkeypatch.setenv("REPLAY_URL", "http://127.0.0.1:47800")
+    first = mastodon_tasks(DEMO_CONFIG)
+    monkeypatch.setenv("REPLAY_URL", "http://127.0.0.1:51234")
+    again = mastodon_tasks(DEMO_CONFIG)
+    assert sorted(first) == sorted(again) and "mastodon:mastodon.social:@orbitly" in first
+    assert again["mastodon:mastodon.social:@orbitly"].base_url == "http://127.0.0.1:51234"
+
+
+def test_an_instance_configured_without_scheme_is_asked_over_https(tmp_path: Path) -> None:
+    config = {"project": {"name": "t", "contact": "t@example.com"},
+              "brands": [{"key": "acme", "name": "Acme", "own": True, "aliases": ["Acme"],
+                          "sources": {"accounts": [{"platform": "mastodon", "handle": "acme", "instance": "mastodon.social"}],
+                                      "mastodon": [{"instance": "fosstodon.org", "tag": "acme"}]}}]}
+    path = tmp_path / "acme.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    tasks = mastodon_tasks(path)
+    assert tasks["mastodon:mastodon.social:@acme"].base_url == "https://mastodon.social"
+    assert tasks["mastodon:fosstodon.org:#acme"].base_url == "https://fosstodon.org"
