@@ -8,6 +8,7 @@ source never stops the others.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +24,7 @@ from listening.language import detect_language
 from listening.matching import normalize_text
 from listening.mention import Mention
 from listening.normalize import dedupe, keyed, text_hash
-from listening.sources.base import Cursor, FetchResult
+from listening.sources.base import Backlog, Cursor, FetchResult
 from listening.snapshots import snapshot_rows
 from listening.sources.plan import SourceTask, plan_tasks
 from listening.store import Store, cursors, engagement_snapshots, mention_row, mentions, skipped_items
@@ -108,6 +109,10 @@ def run_ingest(
         except ListeningError as exc:
             task_report.error = f"{exc.__class__.__name__}: {exc}"
             logger.warning("source %s %s failed: %s", task.source, task.key, task_report.error)
+        except Exception as exc:  # noqa: BLE001 - one task's bug or hostile page never stops the other sources
+            task_report.error = f"{exc.__class__.__name__}: {str(exc)[:500]}"
+            logger.warning("source %s %s failed unexpectedly: %s", task.source, task.key, task_report.error,
+                           exc_info=logger.isEnabledFor(logging.DEBUG))
         report.tasks.append(task_report)
         if on_task:
             on_task(task_report)
@@ -118,7 +123,9 @@ def _cursor(store: Store, task: SourceTask) -> Cursor | None:
     row = store.read_cursor(task.source, task.key)
     if row is None:
         return None
-    return Cursor(etag=row["etag"], last_modified=row["last_modified"], watermark=row["watermark"])
+    gap = json.loads(row["backlog"]) if row.get("backlog") else None
+    return Cursor(etag=row["etag"], last_modified=row["last_modified"], watermark=row["watermark"],
+                  backlog=Backlog(datetime.fromisoformat(gap[0]), datetime.fromisoformat(gap[1])) if gap else None)
 
 
 def _store_result(config: ListeningConfig, store: Store, task: SourceTask, result: FetchResult,
@@ -168,7 +175,8 @@ def _store_result(config: ListeningConfig, store: Store, task: SourceTask, resul
         store.upsert(conn, cursors, [{
             "source": task.source, "key": task.key, "etag": result.cursor.etag,
             "last_modified": result.cursor.last_modified, "watermark": result.cursor.watermark, "updated_at": now,
-        }], update=("etag", "last_modified", "watermark", "updated_at"))
+            "backlog": json.dumps(result.cursor.to_dict()["backlog"]) if result.cursor.backlog else None,
+        }], update=("etag", "last_modified", "watermark", "updated_at", "backlog"))
     task_report.new = len(kept)
     task_report.updated = len(updates)
     for k in kept:

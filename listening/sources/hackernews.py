@@ -10,14 +10,15 @@ is a small strategy object (``update_request`` / ``update_state`` /
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from listening.errors import ParseError
+from listening.errors import ListeningError, ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention
-from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.base import Backlog, Cursor, FetchResult, Skipped
+from listening.sources.items import LATEST, BadItem, as_object, guarded
 from listening.sources.text import from_epoch, jsonable, strip_html
 
 __all__ = ["HN_BASE", "HackerNewsSearch", "TimeSlicePaginator", "hit_to_mention"]
@@ -28,12 +29,8 @@ HN_BASE = "https://hn.algolia.com"
 HN_ITEM_URL = "https://news.ycombinator.com/item?id={}"
 
 
-class BadHit(ValueError):
+class BadHit(BadItem):
     """A hit that cannot become a Mention (missing id or time, empty comment); recorded as Skipped, never escapes."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
 
 
 @dataclass
@@ -66,15 +63,15 @@ class TimeSlicePaginator:
 
     def update_state(self, payload: dict[str, Any]) -> None:
         hits = payload.get("hits") or []
-        times = [h["created_at_i"] for h in hits if isinstance(h, dict) and isinstance(h.get("created_at_i"), int)]
+        times = [h["created_at_i"] for h in hits if isinstance(h, dict) and _plausible(h.get("created_at_i"))]
         if times:
             self._oldest = min([*times, self._oldest] if self._oldest is not None else times)
-        page = int(payload.get("page", self.page))
-        pages = int(payload.get("nbPages", 0))
-        reachable = pages * int(payload.get("hitsPerPage", len(hits) or 1))
+        page = _whole(payload.get("page"), self.page)
+        pages = _whole(payload.get("nbPages"), 0)
+        reachable = pages * max(1, _whole(payload.get("hitsPerPage"), len(hits) or 1))
         if hits and page + 1 < pages:
             self.page = page + 1
-        elif hits and int(payload.get("nbHits", 0)) > reachable and self._oldest is not None:
+        elif hits and _whole(payload.get("nbHits"), 0) > reachable and self._oldest is not None:
             if self.until is not None and self._oldest >= self.until:
                 logger.warning("HN slice stuck at created_at_i=%d: more hits in one second than the cap", self.until)
                 self.has_next_page = False
@@ -83,6 +80,25 @@ class TimeSlicePaginator:
             self.slices += 1
         else:
             self.has_next_page = False
+
+
+    @property
+    def read_down_to(self) -> int | None:
+        """``created_at_i`` down to which everything (of the slices so far) has been read; ``None`` before any hit."""
+        return self._oldest if self._oldest is not None else self.until
+
+
+_LATEST_I = int(LATEST.timestamp())
+
+
+def _plausible(stamp: Any) -> bool:
+    """A ``created_at_i`` that can steer paging (a hostile 10^12 or -1 must not move a slice boundary)."""
+    return type(stamp) is int and 0 < stamp <= _LATEST_I
+
+
+def _whole(value: Any, default: int) -> int:
+    """An integer paging field as sent, or ``default`` when the server sent something else."""
+    return value if type(value) is int and value >= 0 else default
 
 
 def _created(hit: dict[str, Any]) -> datetime:
@@ -103,7 +119,7 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def hit_to_mention(hit: dict[str, Any], *, query: str, fetched_at: datetime) -> Mention:
+def hit_to_mention(hit: Any, *, query: str, fetched_at: datetime) -> Mention:
     """One Algolia hit (story or comment) as a Mention; raises :class:`BadHit` with a reason.
 
     >>> m = hit_to_mention({"objectID": "7", "created_at_i": 0, "comment_text": "<p>Nice &amp; fast</p>",
@@ -111,6 +127,7 @@ def hit_to_mention(hit: dict[str, Any], *, query: str, fetched_at: datetime) -> 
     >>> (m.title, m.text, m.url, m.score)
     ('Acme 3.0', 'Nice & fast', 'https://news.ycombinator.com/item?id=7', None)
     """
+    hit = as_object(hit, "hit")
     object_id = hit.get("objectID")
     if not isinstance(object_id, str) or not object_id:
         raise BadHit("no_id", f"hit without objectID (title {hit.get('title') or hit.get('story_title')!r})")
@@ -183,48 +200,81 @@ class HackerNewsSearch:
         return f"{self.source}:{self.query}"
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
-        cursor = cursor or Cursor()
+        """New hits first, then what an earlier run left unread (its backlog), within ``max_requests`` pages."""
         fetched_at = now or datetime.now(timezone.utc)
+        cursor = (cursor or Cursor()).as_of(fetched_at)
         start = cursor.watermark or (fetched_at - self.lookback)
-        pager = TimeSlicePaginator(since=int(start.timestamp()) - 1)
-        url = f"{self.base_url.rstrip('/')}/api/v1/search_by_date"
-        base_params = {"query": self.query, "tags": self.tags, "hitsPerPage": self.hits_per_page}
-        mentions: list[Mention] = []
-        skipped: list[Skipped] = []
-        seen: set[str] = set()
-        calls = requests = below = 0
+        run = _Run(self, client, fetched_at)
+        fresh = run.window(int(start.timestamp()) - 1, None)
+        left = Backlog(start, fresh) if fresh is not None else None
+        if cursor.backlog is not None:
+            if left is None:  # the new hits are all in: spend what is left of the run on the old gap
+                rest = run.window(int(cursor.backlog.after.timestamp()) - 1, int(cursor.backlog.until.timestamp()))
+                left = Backlog(cursor.backlog.after, rest) if rest is not None else None
+            else:
+                left = left.merged(cursor.backlog)
+        if run.below:
+            logger.info("HN query %r: %d stories below min_points=%d left out", self.query, run.below, self.min_points)
+        new_cursor = replace(cursor.advanced([m.published_at for m in run.mentions], now=fetched_at), backlog=left)
+        return FetchResult(run.mentions, new_cursor, run.skipped, requests=run.requests)
+
+
+class _Run:
+    """One fetch's pages across windows: the shared request budget, the hits kept, the skips."""
+
+    def __init__(self, search: HackerNewsSearch, client: HttpClient, fetched_at: datetime) -> None:
+        self.search, self.client, self.fetched_at = search, client, fetched_at
+        self.url = f"{search.base_url.rstrip('/')}/api/v1/search_by_date"
+        self.params = {"query": search.query, "tags": search.tags, "hitsPerPage": search.hits_per_page}
+        self.mentions: list[Mention] = []
+        self.skipped: list[Skipped] = []
+        self.seen: set[str] = set()
+        self.calls = self.requests = self.below = self.pages = 0
+
+    def window(self, since: int, until: int | None) -> datetime | None:
+        """Read hits with ``since < created_at_i <= until``, newest first.
+
+        Returns ``None`` when the window was read to its end, else the time down to which it
+        was read: hits between ``since`` and that time are still to be fetched (the backlog).
+        A page that fails after the first is recorded and ends the window early the same way.
+        """
+        search = self.search
+        pager = TimeSlicePaginator(since=since, until=until)
         while pager.has_next_page:
-            if calls >= self.max_requests:
-                oldest = min((m.published_at for m in mentions), default=fetched_at)
-                detail = (
-                    f"stopped after {calls} pages (max_requests); hits older than {oldest.isoformat()} "
-                    f"and newer than created_at_i={pager.since} were not read"
-                )
-                logger.warning("HN query %r: %s", self.query, detail)
-                skipped.append(Skipped("request_limit", detail))
-                break
-            response = client.get(url, params=pager.update_request(base_params))
-            calls += 1
-            requests += response.attempts
-            payload = response.json()
-            hits = _check_page(payload, redact_url(response.url))
+            if self.calls >= search.max_requests:
+                detail = f"stopped after {self.calls} pages (max_requests); the rest is read on the next run"
+                logger.warning("HN query %r: %s", search.query, detail)
+                self.skipped.append(Skipped("request_limit", detail))
+                return self._stopped_at(pager)
+            try:
+                response = self.client.get(self.url, params=pager.update_request(self.params))
+                self.calls += 1
+                self.requests += response.attempts
+                payload = response.json()
+                hits = _check_page(payload, redact_url(response.url))
+            except ListeningError as exc:
+                if not self.pages:  # nothing read yet: the task fails and its cursor stays
+                    raise
+                detail = f"page {pager.page} failed ({type(exc).__name__}: {exc}); the rest is read on the next run"
+                logger.warning("HN query %r: %s", search.query, detail)
+                self.skipped.append(Skipped("page_failed", detail))
+                return self._stopped_at(pager)
             for index, hit in enumerate(hits):
-                try:
-                    if not isinstance(hit, dict):
-                        raise BadHit("not_object", f"hit {index} is {type(hit).__name__}, not an object")
-                    mention = hit_to_mention(hit, query=self.query, fetched_at=fetched_at)
-                except BadHit as bad:
-                    logger.warning("HN query %r page %d: skipped %s", self.query, pager.page, bad)
-                    skipped.append(Skipped(bad.reason, str(bad)))
+                mention = guarded(f"HN query {search.query!r} page {pager.page} hit {index}", self.skipped,
+                                  hit_to_mention, hit, query=search.query, fetched_at=self.fetched_at)
+                if mention is None:
                     continue
-                if mention.score is not None and mention.score < self.min_points:
-                    below += 1
+                if mention.score is not None and mention.score < search.min_points:
+                    self.below += 1
                     continue
-                if mention.native_id not in seen:
-                    seen.add(mention.native_id)
-                    mentions.append(mention)
+                if mention.native_id not in self.seen:
+                    self.seen.add(mention.native_id)
+                    self.mentions.append(mention)
             pager.update_state(payload)
-        if below:
-            logger.info("HN query %r: %d stories below min_points=%d left out", self.query, below, self.min_points)
-        new_cursor = cursor.advanced([m.published_at for m in mentions])
-        return FetchResult(mentions, new_cursor, skipped, requests=requests)
+            self.pages += 1
+        return None
+
+    def _stopped_at(self, pager: TimeSlicePaginator) -> datetime:
+        """The time down to which a window stopped early was read (its top when nothing was read)."""
+        mark = pager.read_down_to
+        return from_epoch(mark) if mark is not None else self.fetched_at

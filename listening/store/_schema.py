@@ -69,6 +69,7 @@ cursors = sa.Table(
     sa.Column("last_modified", sa.Text),
     sa.Column("watermark", UtcDateTime),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("backlog", sa.Text),  # JSON [after, until]: a window a stopped-early run left unread
 )
 
 skipped_items = sa.Table(

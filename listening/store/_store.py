@@ -57,6 +57,7 @@ def _create_schema(engine: Engine, attempts: int = 5) -> None:
     for attempt in range(attempts):
         try:
             metadata.create_all(engine)
+            _add_missing_columns(engine)
             _add_missing_indexes(engine)
             return
         except SQLAlchemyError as exc:
@@ -65,6 +66,19 @@ def _create_schema(engine: Engine, attempts: int = 5) -> None:
             if attempt == attempts - 1 or not racing:
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+#: Nullable columns added to a table after stores were made: (table, column, SQL type).
+_LATER_COLUMNS = (("cursors", "backlog", "TEXT"),)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added to the schema after a store was made: ``create_all`` only builds them with a new table."""
+    inspector = sa.inspect(engine)
+    for table, column, kind in _LATER_COLUMNS:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
 
 def _add_missing_indexes(engine: Engine) -> None:
