@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -223,7 +223,7 @@ def test_server_error_then_success_counts_both_requests(fault_server: FaultServe
 
 
 def test_watermark_never_moves_back(fault_server: FaultServer, client: HttpClient) -> None:
-    later = datetime(2026, 12, 1, tzinfo=UTC)
+    later = NOW - timedelta(minutes=1)  # newer than every entry, not past the fetch time
     result = feed(fault_server, "blog_rss2.xml").fetch(client, Cursor(watermark=later), now=NOW)
     assert result.cursor.watermark == later and len(result.mentions) == 3
 

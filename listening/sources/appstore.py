@@ -18,6 +18,7 @@ from listening.errors import ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.text import jsonable
 
 __all__ = ["APPSTORE_BASE", "AppFacts", "AppStoreReviews", "app_facts", "review_to_mention"]
@@ -29,12 +30,8 @@ MAX_PAGES = 10
 _COUNTRY_LANG = {"jp": "ja", "kr": "ko", "us": "en", "gb": "en", "au": "en", "ca": "en", "tw": "zh", "cn": "zh"}
 
 
-class NotAReview(ValueError):
+class NotAReview(BadItem):
     """An entry that is not a usable review; recorded as Skipped (the app metadata entry silently)."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
 
 
 def _label(entry: dict[str, Any], *path: str) -> str:
@@ -69,9 +66,10 @@ def _entries(feed: Any) -> list[Any]:
 
 
 def review_to_mention(
-    entry: dict[str, Any], *, app_id: str, country: str, lang: str, query: str, fetched_at: datetime
+    entry: Any, *, app_id: str, country: str, lang: str, query: str, fetched_at: datetime
 ) -> Mention:
     """One review; the star rating is the ``score``, "helpful" votes (``im:voteSum``) are ``likes``."""
+    entry = as_object(entry, "entry")
     rating = _int(_label(entry, "im:rating"))
     if rating is None:
         raise NotAReview("not_a_review", f"entry {_label(entry, 'id') or '?'} has no im:rating (app metadata)")
@@ -130,8 +128,8 @@ class AppStoreReviews:
                 f"/id={self.app_id}/sortby=mostrecent/json")
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
-        cursor = cursor or Cursor()
         fetched_at = now or datetime.now(timezone.utc)
+        cursor = (cursor or Cursor()).as_of(fetched_at)
         lang = self.lang or _COUNTRY_LANG.get(self.country.lower(), "")
         mentions: list[Mention] = []
         skipped: list[Skipped] = []
@@ -143,22 +141,21 @@ class AppStoreReviews:
             if not isinstance(payload, dict) or not isinstance(payload.get("feed"), dict):
                 raise ParseError(f"{redact_url(response.url)}: not an iTunes reviews feed (no 'feed' object)")
             reviews: list[Mention] = []
-            for entry in _entries(payload["feed"]):
-                try:
-                    if not isinstance(entry, dict):
-                        raise NotAReview("not_object", f"entry is {type(entry).__name__}, not an object")
-                    reviews.append(review_to_mention(entry, app_id=self.app_id, country=self.country, lang=lang,
-                                                     query=self.key, fetched_at=fetched_at))
-                except NotAReview as bad:
-                    if bad.reason != "not_a_review":
-                        logger.warning("app store %s page %d: skipped %s", self.key, page, bad)
-                        skipped.append(Skipped(bad.reason, str(bad)))
+            for index, entry in enumerate(_entries(payload["feed"])):
+                page_skips: list[Skipped] = []
+                review = guarded(f"app store {self.key} page {page} entry {index}", page_skips, review_to_mention,
+                                 entry, app_id=self.app_id, country=self.country, lang=lang, query=self.key,
+                                 fetched_at=fetched_at)
+                if review is not None:
+                    reviews.append(review)
+                skipped += [s for s in page_skips if s.reason != "not_a_review"]  # the app's own metadata entry
             seen = {m.native_id for m in mentions}
             mentions += [m for m in reviews if m.native_id not in seen]
             reached = cursor.watermark is not None and any(m.published_at <= cursor.watermark for m in reviews)
             if not reviews or reached:
                 break
-        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions]), skipped, requests=requests)
+        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions], now=fetched_at), skipped,
+                           requests=requests)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from listening.errors import ConfigError, FetchError, ParseError
 from listening.http import HttpClient, Response, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.text import jsonable
 
 __all__ = [
@@ -49,19 +50,15 @@ _sessions: dict[tuple[str, str], tuple[str, float]] = {}
 _sessions_lock = threading.Lock()
 
 
-class BadPost(ValueError):
+class BadPost(BadItem):
     """A post view that cannot become a Mention; recorded as Skipped, never escapes."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
 
 
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def post_to_mention(post: dict[str, Any], *, query: str, fetched_at: datetime, is_own: bool = False) -> Mention:
+def post_to_mention(post: Any, *, query: str, fetched_at: datetime, is_own: bool = False) -> Mention:
     """A ``app.bsky.feed.defs#postView`` as a Mention, dated by ``indexedAt``.
 
     >>> m = post_to_mention({"uri": "at://did:plc:x/app.bsky.feed.post/3kabc", "author": {"handle": "acme.com"},
@@ -70,6 +67,7 @@ def post_to_mention(post: dict[str, Any], *, query: str, fetched_at: datetime, i
     >>> (m.url, m.published_at.isoformat(), m.lang, m.likes)
     ('https://bsky.app/profile/acme.com/post/3kabc', '2026-11-24T10:00:00.123000+00:00', 'en', 4)
     """
+    post = as_object(post, "post")
     uri = post.get("uri")
     if not isinstance(uri, str) or not uri.startswith("at://"):
         raise BadPost("no_id", f"post without an at:// uri (cid {post.get('cid')!r})")
@@ -115,14 +113,9 @@ def _payload(response: Response, key: str) -> tuple[list[Any], str | None]:
 def _collect(posts: Iterable[Any], found: list[Mention], skipped: list[Skipped], **kw: Any) -> list[datetime]:
     """Map post views into ``found``; returns every readable ``indexedAt`` (for stop decisions)."""
     times = []
-    for post in posts:
-        try:
-            if not isinstance(post, dict):
-                raise BadPost("not_object", f"post is {type(post).__name__}, not an object")
-            mention = post_to_mention(post, **kw)
-        except BadPost as bad:
-            logger.warning("bluesky: skipped %s", bad)
-            skipped.append(Skipped(bad.reason, str(bad)))
+    for index, post in enumerate(posts):
+        mention = guarded(f"bluesky post {index}", skipped, post_to_mention, post, **kw)
+        if mention is None:
             continue
         times.append(mention.published_at)
         if all(m.native_id != mention.native_id for m in found):
@@ -175,8 +168,8 @@ class BlueskyAuthor:
         return f"{self.source}:@{self.handle.lstrip('@')}"
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
-        cursor = cursor or Cursor()
         fetched_at = now or datetime.now(timezone.utc)
+        cursor = (cursor or Cursor()).as_of(fetched_at)
         stop_at = cursor.watermark or fetched_at - max(self.lookback, self.repoll)
         if self.repoll:
             stop_at = min(stop_at, fetched_at - self.repoll)
@@ -204,7 +197,8 @@ class BlueskyAuthor:
             if page_cursor:
                 skipped.append(Skipped("request_limit", f"stopped after {self.max_pages} pages of @{actor}"))
         mentions = [m.with_(author_followers=followers) for m in found if m.published_at >= stop_at]
-        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions]), skipped, requests=requests)
+        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions], now=fetched_at), skipped,
+                           requests=requests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,8 +282,8 @@ class BlueskySearch:
         return f"{self.source}:search:{self.query}"
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
-        cursor = cursor or Cursor()
         fetched_at = now or datetime.now(timezone.utc)
+        cursor = (cursor or Cursor()).as_of(fetched_at)
         stop_at = cursor.watermark or fetched_at - self.lookback
         headers = {"Authorization": f"Bearer {self.auth.token(client)}"}
         url = f"{self.base_url.rstrip('/')}/xrpc/app.bsky.feed.searchPosts"
@@ -310,4 +304,5 @@ class BlueskySearch:
             if not page_cursor or not posts or any(t <= stop_at for t in times):
                 break
         mentions = [m for m in found if m.published_at >= stop_at]
-        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions]), skipped, requests=requests)
+        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions], now=fetched_at), skipped,
+                           requests=requests)

@@ -23,6 +23,7 @@ from listening.errors import ParseError
 from listening.http import HttpClient, Response, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.text import jsonable, strip_html
 
 __all__ = [
@@ -105,15 +106,11 @@ def _get(client: HttpClient, url: str, params: dict[str, str | int], pacer: Host
     return response.json(), response
 
 
-class BadArticle(ValueError):
+class BadArticle(BadItem):
     """An article that cannot become a Mention; recorded as Skipped."""
 
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
 
-
-def article_to_mention(article: dict[str, Any], *, query: str, fetched_at: datetime) -> Mention:
+def article_to_mention(article: Any, *, query: str, fetched_at: datetime) -> Mention:
     """One ``artlist`` article; language names become codes, ``sourcecountry`` stays in raw.
 
     >>> m = article_to_mention({"url": "https://news.example.kr/a/1", "title": "Acme 3.0 출시",
@@ -122,6 +119,7 @@ def article_to_mention(article: dict[str, Any], *, query: str, fetched_at: datet
     >>> (m.lang, m.author, m.raw["sourcecountry"], m.published_at.hour)
     ('ko', 'news.example.kr', 'South Korea', 16)
     """
+    article = as_object(article, "article")
     url = article.get("url")
     if not isinstance(url, str) or not url:
         raise BadArticle("no_id", f"article without url (title {article.get('title')!r})")
@@ -161,8 +159,8 @@ class GdeltSearch:
         return f"{self.source}:{self.query}"
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
-        cursor = cursor or Cursor()
         fetched_at = now or datetime.now(timezone.utc)
+        cursor = (cursor or Cursor()).as_of(fetched_at)
         start = max(cursor.watermark or fetched_at - self.lookback, fetched_at - GDELT_WINDOW)
         params: dict[str, str | int] = {
             "query": self.query, "mode": "artlist", "format": "json", "maxrecords": self.max_records,
@@ -175,12 +173,9 @@ class GdeltSearch:
         mentions: list[Mention] = []
         skipped: list[Skipped] = []
         for index, article in enumerate(articles):
-            try:
-                if not isinstance(article, dict):
-                    raise BadArticle("not_object", f"article {index} is {type(article).__name__}")
-                mention = article_to_mention(article, query=self.query, fetched_at=fetched_at)
-            except BadArticle as bad:
-                skipped.append(Skipped(bad.reason, str(bad)))
+            mention = guarded(f"GDELT query {self.query!r} article {index}", skipped, article_to_mention, article,
+                              query=self.query, fetched_at=fetched_at)
+            if mention is None:
                 continue
             if all(m.native_id != mention.native_id for m in mentions):
                 mentions.append(mention)
@@ -189,7 +184,7 @@ class GdeltSearch:
                       "missing; run more often or narrow the query")
             logger.warning("GDELT query %r: %s", self.query, detail)
             skipped.append(Skipped("truncated", detail))
-        new_cursor = cursor.advanced([m.published_at for m in mentions])
+        new_cursor = cursor.advanced([m.published_at for m in mentions], now=fetched_at)
         return FetchResult(mentions, new_cursor, skipped, requests=response.attempts)
 
 

@@ -21,6 +21,7 @@ from listening.errors import FetchError, ParseError
 from listening.http import HttpClient, Response, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.text import jsonable, strip_html
 
 __all__ = [
@@ -89,12 +90,8 @@ class LinkPaginator:
             self.max_id = max_id
 
 
-class BadStatus(ValueError):
+class BadStatus(BadItem):
     """A status that cannot become a Mention; recorded as Skipped, never escapes."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
 
 
 def _count(value: Any) -> int | None:
@@ -110,7 +107,7 @@ def _time(text: Any, sid: Any) -> datetime:
         raise BadStatus("bad_time", f"status {sid}: unreadable created_at {text!r}") from None
 
 
-def status_to_mention(status: dict[str, Any], *, query: str, fetched_at: datetime, is_own: bool = False) -> Mention:
+def status_to_mention(status: Any, *, query: str, fetched_at: datetime, is_own: bool = False) -> Mention:
     """One Mastodon status as a Mention; native id is ``uri`` (the same post on every instance).
 
     >>> m = status_to_mention({"id": "1", "uri": "https://a.test/users/x/statuses/1", "url": "https://a.test/@x/1",
@@ -120,6 +117,7 @@ def status_to_mention(status: dict[str, Any], *, query: str, fetched_at: datetim
     >>> (m.native_id, m.text, m.lang, m.likes, m.author_followers)
     ('https://a.test/users/x/statuses/1', 'Hi & bye', '', 3, 10)
     """
+    status = as_object(status, "status")
     uri = status.get("uri")
     if not isinstance(uri, str) or not uri:
         raise BadStatus("no_id", f"status {status.get('id')} has no uri")
@@ -171,6 +169,7 @@ def _read_timeline(
     time_ids: bool = True,
 ) -> FetchResult:
     """Page a status timeline newest-first back to the watermark (or ``lookback`` on a first run)."""
+    cursor = cursor.as_of(fetched_at)
     stop_at = cursor.watermark or (fetched_at - lookback)
     pager = LinkPaginator(stop_at=stop_at)
     first = {**params, "since_id": snowflake_at(stop_at)} if time_ids else params
@@ -187,20 +186,16 @@ def _read_timeline(
         requests += response.attempts
         published: list[datetime] = []
         for index, status in enumerate(_statuses(response)):
-            try:
-                if not isinstance(status, dict):
-                    raise BadStatus("not_object", f"status {index} is {type(status).__name__}, not an object")
-                mention = status_to_mention(status, query=query, fetched_at=fetched_at, is_own=is_own)
-            except BadStatus as bad:
-                logger.warning("mastodon %s: skipped %s", query, bad)
-                skipped.append(Skipped(bad.reason, str(bad)))
+            mention = guarded(f"mastodon {query} page {pages} status {index}", skipped, status_to_mention, status,
+                              query=query, fetched_at=fetched_at, is_own=is_own)
+            if mention is None:
                 continue
             published.append(mention.published_at)
             if mention.published_at >= stop_at and mention.native_id not in seen:
                 seen.add(mention.native_id)
                 mentions.append(mention)
         pager.update_state(response.headers, published)
-    new_cursor = cursor.advanced([m.published_at for m in mentions])
+    new_cursor = cursor.advanced([m.published_at for m in mentions], now=fetched_at)
     return FetchResult(mentions, new_cursor, skipped, requests=requests)
 
 
@@ -302,7 +297,7 @@ class MastodonAccount:
             query=f"@{acct}", fetched_at=fetched_at, lookback=max(self.lookback, self.repoll),
             max_pages=self.max_pages, is_own=self.is_own, requests=response.attempts, time_ids=self.time_ids,
         )
-        result.cursor = cursor.advanced([m.published_at for m in result.mentions])
+        result.cursor = cursor.advanced([m.published_at for m in result.mentions], now=fetched_at)
         followers = _count(account.get("followers_count"))
         if followers is not None:
             result.mentions = [m.with_(author_followers=followers) for m in result.mentions]

@@ -21,6 +21,7 @@ from listening.errors import ConfigError, ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.text import jsonable, strip_html
 
 __all__ = ["NAVER_BASE", "NAVER_KINDS", "NaverSearch", "item_to_mention"]
@@ -33,14 +34,6 @@ ID_ENV = "LISTENING_NAVER_CLIENT_ID"
 SECRET_ENV = "LISTENING_NAVER_CLIENT_SECRET"
 MAX_START = 1000  # the API refuses start > 1000
 KST = timezone(timedelta(hours=9))
-
-
-class BadItem(ValueError):
-    """An item that cannot become a Mention; recorded as Skipped."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
 
 
 def _published(item: dict[str, Any]) -> datetime | None:
@@ -64,7 +57,7 @@ def _published(item: dict[str, Any]) -> datetime | None:
     return None
 
 
-def item_to_mention(item: dict[str, Any], *, kind: str, query: str, fetched_at: datetime) -> Mention:
+def item_to_mention(item: Any, *, kind: str, query: str, fetched_at: datetime) -> Mention:
     """One search item; news is keyed by the publisher's ``originallink`` when there is one.
 
     >>> m = item_to_mention({"title": "<b>Acme</b> &quot;3.0&quot;", "link": "https://blog.naver.com/x/1",
@@ -73,6 +66,7 @@ def item_to_mention(item: dict[str, Any], *, kind: str, query: str, fetched_at: 
     >>> (m.title, m.author, m.lang)
     ('Acme "3.0"', 'kim', 'ko')
     """
+    item = as_object(item, f"{kind} item")
     link = item.get("originallink") or item.get("link")
     if not isinstance(link, str) or not link:
         raise BadItem("no_id", f"{kind} item {item.get('title')!r} has no link")
@@ -135,8 +129,8 @@ class NaverSearch:
                 "X-Naver-Client-Secret": os.environ[self.client_secret_env]}
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
-        cursor = cursor or Cursor()
         fetched_at = now or datetime.now(timezone.utc)
+        cursor = (cursor or Cursor()).as_of(fetched_at)
         stop_at = cursor.watermark or fetched_at - self.lookback
         if self.kind == "blog":  # postdate is a day: keep the whole day of the watermark
             stop_at -= timedelta(days=1)
@@ -158,13 +152,9 @@ class NaverSearch:
                 raise ParseError(f"{redact_url(response.url)}: Naver answer without an 'items' list")
             dated: list[datetime] = []
             for index, item in enumerate(payload["items"]):
-                try:
-                    if not isinstance(item, dict):
-                        raise BadItem("not_object", f"item {index} is {type(item).__name__}")
-                    mention = item_to_mention(item, kind=self.kind, query=self.query, fetched_at=fetched_at)
-                except BadItem as bad:
-                    logger.warning("naver %s %r: skipped %s", self.kind, self.query, bad)
-                    skipped.append(Skipped(bad.reason, str(bad)))
+                mention = guarded(f"naver {self.kind} {self.query!r} page {page} item {index}", skipped,
+                                  item_to_mention, item, kind=self.kind, query=self.query, fetched_at=fetched_at)
+                if mention is None:
                     continue
                 if "_listening_notes" not in mention.raw:
                     dated.append(mention.published_at)
@@ -176,4 +166,4 @@ class NaverSearch:
             if not dated or start + self.display > total or any(d < stop_at for d in dated):  # cafe: undated
                 break
         marks = [m.published_at for m in mentions if "_listening_notes" not in m.raw]
-        return FetchResult(mentions, cursor.advanced(marks), skipped, requests=requests)
+        return FetchResult(mentions, cursor.advanced(marks, now=fetched_at), skipped, requests=requests)

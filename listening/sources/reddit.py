@@ -26,6 +26,7 @@ from listening.errors import ConfigError, FetchError, ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention
 from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.items import guarded
 from listening.sources.rss import EntryContext, SkipEntry, fetch_feed, generic_entry
 from listening.sources.text import from_epoch, jsonable
 
@@ -113,7 +114,7 @@ class RedditSubreddit:
                           is_own=self.is_own, mapper=reddit_entry, now=now)
 
 
-def post_to_mention(data: dict[str, Any], *, query: str, fetched_at: datetime) -> Mention:
+def post_to_mention(data: Any, *, query: str, fetched_at: datetime) -> Mention:
     """A ``t3`` listing child's ``data`` as a Mention (score, upvotes, comment count).
 
     >>> m = post_to_mention({"name": "t3_1x", "title": "Acme down?", "selftext": "", "author": "kim",
@@ -122,6 +123,8 @@ def post_to_mention(data: dict[str, Any], *, query: str, fetched_at: datetime) -
     >>> (m.native_id, m.url, m.text, m.score, m.replies)
     ('t3_1x', 'https://www.reddit.com/r/sre/comments/1x/acme_down/', 'Acme down?', 12, 4)
     """
+    if not isinstance(data, dict):
+        raise SkipEntry("not_object", "listing child without a data object")
     name = data.get("name")
     if not isinstance(name, str) or not name.startswith("t3_"):
         raise SkipEntry("no_id", f"post without a t3_ fullname (title {data.get('title')!r})")
@@ -217,8 +220,8 @@ class RedditOAuthSearch:
         return f"{self.source}:oauth:{self.query}"
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
-        cursor = cursor or Cursor()
         fetched_at = now or datetime.now(timezone.utc)
+        cursor = (cursor or Cursor()).as_of(fetched_at)
         stop_at = cursor.watermark or fetched_at - self.lookback
         headers = {"Authorization": f"bearer {self.auth.token(client)}"}
         url = f"{self.base_url.rstrip('/')}/search"
@@ -236,14 +239,11 @@ class RedditOAuthSearch:
             if not isinstance(children, list):
                 raise ParseError(f"{redact_url(response.url)}: not a Reddit listing (no data.children)")
             times: list[datetime] = []
-            for child in children:
-                try:
-                    post = child.get("data") if isinstance(child, dict) else None
-                    if not isinstance(post, dict):
-                        raise SkipEntry("not_object", "listing child without a data object")
-                    mention = post_to_mention(post, query=self.query, fetched_at=fetched_at)
-                except SkipEntry as bad:
-                    skipped.append(Skipped(bad.reason, bad.detail))
+            for index, child in enumerate(children):
+                post = child.get("data") if isinstance(child, dict) else None
+                mention = guarded(f"reddit {self.query!r} child {index}", skipped, post_to_mention, post,
+                                  query=self.query, fetched_at=fetched_at)
+                if mention is None:
                     continue
                 times.append(mention.published_at)
                 if mention.published_at >= stop_at and all(m.native_id != mention.native_id for m in mentions):
@@ -251,4 +251,5 @@ class RedditOAuthSearch:
             after = data.get("after") if isinstance(data.get("after"), str) else None
             if not after or not children or any(t < stop_at for t in times):
                 break
-        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions]), skipped, requests=requests)
+        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions], now=fetched_at), skipped,
+                           requests=requests)

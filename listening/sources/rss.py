@@ -25,6 +25,7 @@ from listening.errors import ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention
 from listening.sources.base import Cursor, FetchResult, Skipped
+from listening.sources.items import BadItem, guarded
 from listening.sources.text import from_struct_time, jsonable, split_publisher, strip_html
 
 __all__ = [
@@ -91,13 +92,8 @@ def repair_utf8(content: bytes, content_type: str | None) -> tuple[bytes, int]:
     return text.encode("utf-8"), bad
 
 
-class SkipEntry(Exception):
+class SkipEntry(BadItem):
     """An entry that cannot become a Mention; ``fetch_feed`` turns it into a :class:`Skipped`, it never escapes."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,20 +277,17 @@ def fetch_feed(
     seen: set[str] = set()
     dated: list[datetime] = []
     for index, entry in enumerate(parsed.entries):
-        try:
-            mention = mapper(entry, ctx)
-        except SkipEntry as skip:
-            logger.warning("feed %s entry %d skipped: %s", shown, index, skip.detail)
-            skipped.append(Skipped(skip.reason, f"entry {index}: {skip.detail}"))
+        mention = guarded(f"feed {shown} entry {index}", skipped, mapper, entry, ctx)
+        if mention is None:
             continue
         if mention.native_id in seen:
             skipped.append(Skipped("duplicate", f"entry {index}: {mention.native_id} repeated in the feed"))
             continue
         seen.add(mention.native_id)
         mentions.append(mention)
-        if _published(entry) is not None:
+        if "_listening_notes" not in mention.raw:  # dated by the entry itself, not by fetched_at
             dated.append(mention.published_at)
-    new_cursor = cursor.advanced(dated, etag=response.etag, last_modified=response.last_modified)
+    new_cursor = cursor.advanced(dated, etag=response.etag, last_modified=response.last_modified, now=fetched_at)
     return FetchResult(mentions, new_cursor, skipped, requests=response.attempts)
 
 
