@@ -17,8 +17,9 @@ from typing import Any
 from listening.errors import ListeningError, ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention
-from listening.sources.base import Backlog, Cursor, FetchResult, Skipped
+from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import LATEST, BadItem, as_object, guarded
+from listening.sources.paging import read_with_backlog
 from listening.sources.text import from_epoch, jsonable, strip_html
 
 __all__ = ["HN_BASE", "HackerNewsSearch", "TimeSlicePaginator", "hit_to_mention"]
@@ -205,14 +206,7 @@ class HackerNewsSearch:
         cursor = (cursor or Cursor()).as_of(fetched_at)
         start = cursor.watermark or (fetched_at - self.lookback)
         run = _Run(self, client, fetched_at)
-        fresh = run.window(int(start.timestamp()) - 1, None)
-        left = Backlog(start, fresh) if fresh is not None else None
-        if cursor.backlog is not None:
-            if left is None:  # the new hits are all in: spend what is left of the run on the old gap
-                rest = run.window(int(cursor.backlog.after.timestamp()) - 1, int(cursor.backlog.until.timestamp()))
-                left = Backlog(cursor.backlog.after, rest) if rest is not None else None
-            else:
-                left = left.merged(cursor.backlog)
+        left = read_with_backlog(cursor, start, run.window)
         if run.below:
             logger.info("HN query %r: %d stories below min_points=%d left out", self.query, run.below, self.min_points)
         new_cursor = replace(cursor.advanced([m.published_at for m in run.mentions], now=fetched_at), backlog=left)
@@ -231,15 +225,16 @@ class _Run:
         self.seen: set[str] = set()
         self.calls = self.requests = self.below = self.pages = 0
 
-    def window(self, since: int, until: int | None) -> datetime | None:
-        """Read hits with ``since < created_at_i <= until``, newest first.
+    def window(self, after: datetime, until: datetime | None) -> datetime | None:
+        """Read hits dated in ``(after, until]`` (and ``after``'s own second again), newest first.
 
         Returns ``None`` when the window was read to its end, else the time down to which it
         was read: hits between ``since`` and that time are still to be fetched (the backlog).
         A page that fails after the first is recorded and ends the window early the same way.
         """
         search = self.search
-        pager = TimeSlicePaginator(since=since, until=until)
+        pager = TimeSlicePaginator(since=int(after.timestamp()) - 1,
+                                   until=int(until.timestamp()) if until is not None else None)
         while pager.has_next_page:
             if self.calls >= search.max_requests:
                 detail = f"stopped after {self.calls} pages (max_requests); the rest is read on the next run"

@@ -52,7 +52,6 @@ def checked(m: Mention) -> Mention:
     """``m`` if every field has its declared type and a storable value; raises :class:`BadItem` otherwise.
 
     >>> from datetime import datetime, timezone
-from typing import Any
     >>> t = datetime(2026, 11, 24, tzinfo=timezone.utc)
     >>> checked(Mention("hackernews", "1", 7, "t", "x", t, t))
     Traceback (most recent call last):
