@@ -14,18 +14,19 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
-from listening.errors import ConfigError, FetchError, ParseError
+from listening.errors import ConfigError, FetchError, ListeningError, ParseError
 from listening.http import HttpClient, Response, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import BadItem, as_object, guarded
+from listening.sources.paging import read_with_backlog
 from listening.sources.text import jsonable
 
 __all__ = [
@@ -182,23 +183,38 @@ class BlueskyAuthor:
         params: dict[str, str | int] = {"actor": actor, "filter": "posts_no_replies", "limit": self.limit}
         found: list[Mention] = []
         skipped: list[Skipped] = []
-        page_cursor: str | None = None
-        for page in range(self.max_pages):
-            response = client.get(f"{xrpc}/app.bsky.feed.getAuthorFeed",
-                                  params={**params, "cursor": page_cursor} if page_cursor else params)
-            requests += response.attempts
-            items, page_cursor = _payload(response, "feed")
-            own = [i.get("post") if isinstance(i, dict) else i for i in items
-                   if not (isinstance(i, dict) and i.get("reason"))]  # reasonRepost/reasonPin: not this post's time
-            times = _collect(own, found, skipped, query=f"@{actor}", fetched_at=fetched_at, is_own=self.is_own)
-            if not page_cursor or not items or any(t <= stop_at for t in times):
-                break
-        else:
-            if page_cursor:
-                skipped.append(Skipped("request_limit", f"stopped after {self.max_pages} pages of @{actor}"))
-        mentions = [m.with_(author_followers=followers) for m in found if m.published_at >= stop_at]
-        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions], now=fetched_at), skipped,
-                           requests=requests)
+        reached = stop_at
+
+        def window(after: datetime, until: datetime | None) -> datetime | None:
+            """The feed pages only from its newest post (``until`` is not asked): read down to ``after``."""
+            nonlocal requests, reached
+            reached = after
+            page_cursor: str | None = None
+            oldest = fetched_at
+            for page in range(self.max_pages):
+                try:
+                    response = client.get(f"{xrpc}/app.bsky.feed.getAuthorFeed",
+                                          params={**params, "cursor": page_cursor} if page_cursor else params)
+                    requests += response.attempts
+                    items, page_cursor = _payload(response, "feed")
+                except ListeningError as exc:
+                    if page == 0:
+                        raise
+                    skipped.append(Skipped("page_failed", f"@{actor} page {page}: {type(exc).__name__}: {exc}"))
+                    return oldest
+                own = [i.get("post") if isinstance(i, dict) else i for i in items
+                       if not (isinstance(i, dict) and i.get("reason"))]  # reasonRepost/reasonPin: not this post's time
+                times = _collect(own, found, skipped, query=f"@{actor}", fetched_at=fetched_at, is_own=self.is_own)
+                oldest = min([oldest, *times])
+                if not page_cursor or not items or any(t <= after for t in times):
+                    return None
+            skipped.append(Skipped("request_limit", f"stopped after {self.max_pages} pages of @{actor}"))
+            return oldest
+
+        backlog = read_with_backlog(cursor, stop_at, window, can_jump=False)
+        mentions = [m.with_(author_followers=followers) for m in found if m.published_at >= reached]
+        new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
+        return FetchResult(mentions, new_cursor, skipped, requests=requests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,22 +303,51 @@ class BlueskySearch:
         stop_at = cursor.watermark or fetched_at - self.lookback
         headers = {"Authorization": f"Bearer {self.auth.token(client)}"}
         url = f"{self.base_url.rstrip('/')}/xrpc/app.bsky.feed.searchPosts"
-        params: dict[str, str | int] = {"q": self.query, "sort": "latest", "limit": self.limit,
-                                        "since": stop_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
-        if self.lang:
-            params["lang"] = self.lang
         found: list[Mention] = []
         skipped: list[Skipped] = []
-        requests = 0
-        page_cursor: str | None = None
-        for _ in range(self.max_pages):
-            response = client.get(url, params={**params, "cursor": page_cursor} if page_cursor else params,
-                                  headers=headers)
-            requests += response.attempts
-            posts, page_cursor = _payload(response, "posts")
-            times = _collect(posts, found, skipped, query=self.query, fetched_at=fetched_at)
-            if not page_cursor or not posts or any(t <= stop_at for t in times):
-                break
-        mentions = [m for m in found if m.published_at >= stop_at]
-        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions], now=fetched_at), skipped,
-                           requests=requests)
+        requests = pages = 0
+
+        def window(after: datetime, until: datetime | None) -> datetime | None:
+            nonlocal requests, pages
+            params: dict[str, str | int] = {"q": self.query, "sort": "latest", "limit": self.limit,
+                                            "since": _xrpc_time(after)}
+            if until is not None:
+                params["until"] = _xrpc_time(until + timedelta(milliseconds=1))
+            if self.lang:
+                params["lang"] = self.lang
+            page_cursor: str | None = None
+            oldest = until or fetched_at
+            while True:
+                if pages >= self.max_pages:
+                    skipped.append(Skipped("request_limit", f"stopped after {pages} pages of {self.query!r}"))
+                    return oldest
+                try:
+                    response = client.get(url, params={**params, "cursor": page_cursor} if page_cursor else params,
+                                          headers=headers)
+                    requests += response.attempts
+                    posts, page_cursor = _payload(response, "posts")
+                except ListeningError as exc:
+                    if pages == 0:
+                        raise
+                    skipped.append(Skipped("page_failed", f"{self.query!r}: {type(exc).__name__}: {exc}"))
+                    return oldest
+                pages += 1
+                times = _collect(posts, found, skipped, query=self.query, fetched_at=fetched_at)
+                oldest = min([oldest, *times])
+                if not page_cursor or not posts or any(t <= after for t in times):
+                    return None
+
+        backlog = read_with_backlog(cursor, stop_at, window)
+        floor = min(stop_at, cursor.backlog.after) if cursor.backlog else stop_at  # the oldest window asked
+        mentions = [m for m in found if m.published_at >= floor]
+        new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
+        return FetchResult(mentions, new_cursor, skipped, requests=requests)
+
+
+def _xrpc_time(when: datetime) -> str:
+    """A time as searchPosts' ``since``/``until`` want it.
+
+    >>> _xrpc_time(datetime(2026, 11, 24, 9, 30, 0, 123456, tzinfo=timezone.utc))
+    '2026-11-24T09:30:00.123Z'
+    """
+    return utc(when).strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc(when).microsecond // 1000:03d}Z"

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from listening.http import HttpClient, Response, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import BadItem, as_object, guarded
+from listening.sources.paging import read_with_backlog
 from listening.sources.text import jsonable, strip_html
 
 __all__ = [
@@ -159,33 +160,51 @@ class GdeltSearch:
         return f"{self.source}:{self.query}"
 
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
+        """New articles first; an answer cut at ``maxrecords`` leaves the older rest as a backlog for next run."""
         fetched_at = now or datetime.now(timezone.utc)
         cursor = (cursor or Cursor()).as_of(fetched_at)
-        start = max(cursor.watermark or fetched_at - self.lookback, fetched_at - GDELT_WINDOW)
-        params: dict[str, str | int] = {
-            "query": self.query, "mode": "artlist", "format": "json", "maxrecords": self.max_records,
-            "sort": "datedesc", "startdatetime": _stamp(start), "enddatetime": _stamp(fetched_at),
-        }
-        payload, response = _get(client, f"{self.base_url.rstrip('/')}/api/v2/doc/doc", params, self.pacer)
-        articles = payload.get("articles", []) if isinstance(payload, dict) else None
-        if not isinstance(articles, list):
-            raise ParseError(f"{redact_url(response.url)}: GDELT answer without an 'articles' list")
+        floor = fetched_at - GDELT_WINDOW
+        start = max(cursor.watermark or fetched_at - self.lookback, floor)
+        url = f"{self.base_url.rstrip('/')}/api/v2/doc/doc"
         mentions: list[Mention] = []
         skipped: list[Skipped] = []
-        for index, article in enumerate(articles):
-            mention = guarded(f"GDELT query {self.query!r} article {index}", skipped, article_to_mention, article,
-                              query=self.query, fetched_at=fetched_at)
-            if mention is None:
-                continue
-            if all(m.native_id != mention.native_id for m in mentions):
-                mentions.append(mention)
-        if len(articles) >= self.max_records:
-            detail = (f"{len(articles)} articles = maxrecords: older articles after {start.isoformat()} may be "
-                      "missing; run more often or narrow the query")
+        requests = 0
+
+        def window(after: datetime, until: datetime | None) -> datetime | None:
+            nonlocal requests
+            after = max(after, floor)
+            params: dict[str, str | int] = {
+                "query": self.query, "mode": "artlist", "format": "json", "maxrecords": self.max_records,
+                "sort": "datedesc", "startdatetime": _stamp(after), "enddatetime": _stamp(until or fetched_at),
+            }
+            payload, response = _get(client, url, params, self.pacer)
+            requests += response.attempts
+            articles = payload.get("articles", []) if isinstance(payload, dict) else None
+            if not isinstance(articles, list):
+                raise ParseError(f"{redact_url(response.url)}: GDELT answer without an 'articles' list")
+            dates = []
+            for index, article in enumerate(articles):
+                mention = guarded(f"GDELT query {self.query!r} article {index}", skipped, article_to_mention,
+                                  article, query=self.query, fetched_at=fetched_at)
+                if mention is None:
+                    continue
+                dates.append(mention.published_at)
+                if all(m.native_id != mention.native_id for m in mentions):
+                    mentions.append(mention)
+            if len(articles) < self.max_records:
+                return None
+            oldest = min(dates, default=until or fetched_at)
+            detail = (f"{len(articles)} articles = maxrecords: articles between {after.isoformat()} and "
+                      f"{oldest.isoformat()} are read on the next run")
             logger.warning("GDELT query %r: %s", self.query, detail)
             skipped.append(Skipped("truncated", detail))
-        new_cursor = cursor.advanced([m.published_at for m in mentions], now=fetched_at)
-        return FetchResult(mentions, new_cursor, skipped, requests=response.attempts)
+            return oldest
+
+        backlog = read_with_backlog(cursor, start, window)
+        if backlog is not None and backlog.until <= floor:
+            backlog = None  # GDELT no longer serves that window
+        new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
+        return FetchResult(mentions, new_cursor, skipped, requests=requests)
 
 
 def gdelt_timeline(

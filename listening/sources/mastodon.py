@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from listening.errors import FetchError, ParseError
+from listening.errors import FetchError, ListeningError, ParseError
 from listening.http import HttpClient, Response, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import BadItem, as_object, guarded
+from listening.sources.paging import read_with_backlog
 from listening.sources.text import jsonable, strip_html
 
 __all__ = [
@@ -168,34 +169,59 @@ def _read_timeline(
     requests: int = 0,
     time_ids: bool = True,
 ) -> FetchResult:
-    """Page a status timeline newest-first back to the watermark (or ``lookback`` on a first run)."""
+    """Page a status timeline newest-first back to the watermark (or ``lookback`` on a first run).
+
+    A run that stops early (``max_pages``, a page failing after the first) leaves a backlog; with
+    time-based ids the next run asks for it directly (``max_id`` at its end), otherwise it pages down to it.
+    """
     cursor = cursor.as_of(fetched_at)
-    stop_at = cursor.watermark or (fetched_at - lookback)
-    pager = LinkPaginator(stop_at=stop_at)
-    first = {**params, "since_id": snowflake_at(stop_at)} if time_ids else params
     mentions: list[Mention] = []
     skipped: list[Skipped] = []
     seen: set[str] = set()
     pages = 0
-    while pager.has_next_page:
-        if pages >= max_pages:
-            skipped.append(Skipped("request_limit", f"stopped after {pages} pages; older posts not read"))
-            break
-        response = client.get(url, params=pager.update_request(first if pages == 0 else params))
-        pages += 1
-        requests += response.attempts
-        published: list[datetime] = []
-        for index, status in enumerate(_statuses(response)):
-            mention = guarded(f"mastodon {query} page {pages} status {index}", skipped, status_to_mention, status,
-                              query=query, fetched_at=fetched_at, is_own=is_own)
-            if mention is None:
-                continue
-            published.append(mention.published_at)
-            if mention.published_at >= stop_at and mention.native_id not in seen:
-                seen.add(mention.native_id)
-                mentions.append(mention)
-        pager.update_state(response.headers, published)
-    new_cursor = cursor.advanced([m.published_at for m in mentions], now=fetched_at)
+
+    def window(after: datetime, until: datetime | None) -> datetime | None:
+        nonlocal pages, requests
+        pager = LinkPaginator(stop_at=after)
+        first = dict(params)
+        if time_ids:
+            first["since_id"] = snowflake_at(after)
+            if until is not None:
+                first["max_id"] = snowflake_at(until + timedelta(milliseconds=1))
+        oldest = until or fetched_at
+        here = 0
+        while pager.has_next_page:
+            if pages >= max_pages:
+                skipped.append(Skipped("request_limit", f"stopped after {pages} pages; older posts are read next run"))
+                return oldest
+            try:
+                response = client.get(url, params=pager.update_request(first if here == 0 else params))
+                requests += response.attempts
+                statuses = _statuses(response)
+            except ListeningError as exc:
+                if pages == 0:
+                    raise
+                skipped.append(Skipped("page_failed", f"{query}: {type(exc).__name__}: {exc}; read next run"))
+                return oldest
+            pages += 1
+            here += 1
+            published: list[datetime] = []
+            for index, status in enumerate(statuses):
+                mention = guarded(f"mastodon {query} page {pages} status {index}", skipped, status_to_mention,
+                                  status, query=query, fetched_at=fetched_at, is_own=is_own)
+                if mention is None:
+                    continue
+                published.append(mention.published_at)
+                if mention.published_at >= after and mention.native_id not in seen:
+                    seen.add(mention.native_id)
+                    mentions.append(mention)
+            if published:
+                oldest = min(oldest, *published)
+            pager.update_state(response.headers, published)
+        return None
+
+    backlog = read_with_backlog(cursor, cursor.watermark or (fetched_at - lookback), window, can_jump=time_ids)
+    new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
     return FetchResult(mentions, new_cursor, skipped, requests=requests)
 
 
@@ -290,14 +316,15 @@ class MastodonAccount:
         fetched_at = now or datetime.now(timezone.utc)
         read_from = cursor
         if self.repoll and cursor.watermark is not None:
-            read_from = Cursor(cursor.etag, cursor.last_modified, min(cursor.watermark, fetched_at - self.repoll))
+            read_from = replace(cursor, watermark=min(cursor.watermark, fetched_at - self.repoll))
         result = _read_timeline(
             client, f"{base}/api/v1/accounts/{quote(account['id'], safe='')}/statuses",
             {"exclude_replies": "true", "exclude_reblogs": "true", "limit": self.limit}, read_from,
             query=f"@{acct}", fetched_at=fetched_at, lookback=max(self.lookback, self.repoll),
             max_pages=self.max_pages, is_own=self.is_own, requests=response.attempts, time_ids=self.time_ids,
         )
-        result.cursor = cursor.advanced([m.published_at for m in result.mentions], now=fetched_at)
+        result.cursor = replace(cursor.advanced([m.published_at for m in result.mentions], now=fetched_at),
+                                backlog=result.cursor.backlog)
         followers = _count(account.get("followers_count"))
         if followers is not None:
             result.mentions = [m.with_(author_followers=followers) for m in result.mentions]
