@@ -125,7 +125,7 @@ def _cursor(store: Store, task: SourceTask) -> Cursor | None:
         return None
     gap = json.loads(row["backlog"]) if row.get("backlog") else None
     return Cursor(etag=row["etag"], last_modified=row["last_modified"], watermark=row["watermark"],
-                  backlog=Backlog(datetime.fromisoformat(gap[0]), datetime.fromisoformat(gap[1])) if gap else None)
+                  backlog=Backlog.from_list(gap) if gap else None)
 
 
 def _store_result(config: ListeningConfig, store: Store, task: SourceTask, result: FetchResult,

@@ -26,7 +26,9 @@ class Backlog:
     """Items dated in ``(after, until]`` were not read: a run stopped early (request cap, deadline, page error).
 
     Everything newer than ``until`` up to the cursor's watermark was stored, so the next
-    run reads only this window (newest first) and then shrinks or clears it.
+    run reads only this window (newest first) and then shrinks or clears it. ``token`` is
+    where paging stopped, for APIs that cannot be asked for a time window (a page offset
+    or an opaque page cursor); without one such a source pages down from its newest item.
 
     >>> from datetime import timezone
     >>> a = Backlog(datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 5, tzinfo=timezone.utc))
@@ -37,10 +39,20 @@ class Backlog:
 
     after: datetime
     until: datetime
+    token: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "after", utc(self.after))
         object.__setattr__(self, "until", utc(self.until))
+
+    def to_list(self) -> list[str | None]:
+        """JSON form: ``[after, until, token]``."""
+        return [self.after.isoformat(), self.until.isoformat(), self.token]
+
+    @classmethod
+    def from_list(cls, data: list[str | None]) -> "Backlog":
+        return cls(datetime.fromisoformat(str(data[0])), datetime.fromisoformat(str(data[1])),
+                   data[2] if len(data) > 2 else None)
 
     def merged(self, other: "Backlog | None") -> "Backlog":
         """One window covering both (re-reading what lies between is harmless: the store upserts)."""
@@ -78,7 +90,7 @@ class Cursor:
             "etag": self.etag,
             "last_modified": self.last_modified,
             "watermark": self.watermark.isoformat() if self.watermark else None,
-            "backlog": [self.backlog.after.isoformat(), self.backlog.until.isoformat()] if self.backlog else None,
+            "backlog": self.backlog.to_list() if self.backlog else None,
         }
 
     @classmethod
@@ -90,7 +102,7 @@ class Cursor:
             etag=data.get("etag"),
             last_modified=data.get("last_modified"),
             watermark=utc(datetime.fromisoformat(mark)) if mark else None,
-            backlog=Backlog(datetime.fromisoformat(gap[0]), datetime.fromisoformat(gap[1])) if gap else None,
+            backlog=Backlog.from_list(gap) if gap else None,
         )
 
     def as_of(self, now: datetime) -> "Cursor":

@@ -183,36 +183,38 @@ class BlueskyAuthor:
         params: dict[str, str | int] = {"actor": actor, "filter": "posts_no_replies", "limit": self.limit}
         found: list[Mention] = []
         skipped: list[Skipped] = []
-        reached = stop_at
+        pages = 0
 
-        def window(after: datetime, until: datetime | None) -> datetime | None:
-            """The feed pages only from its newest post (``until`` is not asked): read down to ``after``."""
-            nonlocal requests, reached
-            reached = after
-            page_cursor: str | None = None
-            oldest = fetched_at
-            for page in range(self.max_pages):
+        def window(after: datetime, until: datetime | None, token: str | None) -> tuple[datetime, str | None] | None:
+            """The feed cannot be asked for a time window: it resumes at a page cursor or reads from the top."""
+            nonlocal requests, pages
+            page_cursor = token
+            oldest = until or fetched_at
+            while True:
+                if pages >= self.max_pages:
+                    skipped.append(Skipped("request_limit", f"stopped after {pages} pages of @{actor}"))
+                    return oldest, page_cursor
                 try:
                     response = client.get(f"{xrpc}/app.bsky.feed.getAuthorFeed",
                                           params={**params, "cursor": page_cursor} if page_cursor else params)
                     requests += response.attempts
                     items, page_cursor = _payload(response, "feed")
                 except ListeningError as exc:
-                    if page == 0:
+                    if pages == 0:
                         raise
-                    skipped.append(Skipped("page_failed", f"@{actor} page {page}: {type(exc).__name__}: {exc}"))
-                    return oldest
+                    skipped.append(Skipped("page_failed", f"@{actor} page {pages}: {type(exc).__name__}: {exc}"))
+                    return oldest, page_cursor
+                pages += 1
                 own = [i.get("post") if isinstance(i, dict) else i for i in items
                        if not (isinstance(i, dict) and i.get("reason"))]  # reasonRepost/reasonPin: not this post's time
                 times = _collect(own, found, skipped, query=f"@{actor}", fetched_at=fetched_at, is_own=self.is_own)
                 oldest = min([oldest, *times])
                 if not page_cursor or not items or any(t <= after for t in times):
                     return None
-            skipped.append(Skipped("request_limit", f"stopped after {self.max_pages} pages of @{actor}"))
-            return oldest
 
-        backlog = read_with_backlog(cursor, stop_at, window, can_jump=False)
-        mentions = [m.with_(author_followers=followers) for m in found if m.published_at >= reached]
+        backlog = read_with_backlog(cursor, stop_at, window)
+        floor = min(stop_at, cursor.backlog.after) if cursor.backlog else stop_at  # the oldest window asked
+        mentions = [m.with_(author_followers=followers) for m in found if m.published_at >= floor]
         new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
         return FetchResult(mentions, new_cursor, skipped, requests=requests)
 
@@ -307,7 +309,7 @@ class BlueskySearch:
         skipped: list[Skipped] = []
         requests = pages = 0
 
-        def window(after: datetime, until: datetime | None) -> datetime | None:
+        def window(after: datetime, until: datetime | None, token: str | None) -> tuple[datetime, str | None] | None:
             nonlocal requests, pages
             params: dict[str, str | int] = {"q": self.query, "sort": "latest", "limit": self.limit,
                                             "since": _xrpc_time(after)}
@@ -315,12 +317,12 @@ class BlueskySearch:
                 params["until"] = _xrpc_time(until + timedelta(milliseconds=1))
             if self.lang:
                 params["lang"] = self.lang
-            page_cursor: str | None = None
+            page_cursor = token
             oldest = until or fetched_at
             while True:
                 if pages >= self.max_pages:
                     skipped.append(Skipped("request_limit", f"stopped after {pages} pages of {self.query!r}"))
-                    return oldest
+                    return oldest, page_cursor
                 try:
                     response = client.get(url, params={**params, "cursor": page_cursor} if page_cursor else params,
                                           headers=headers)
@@ -330,7 +332,7 @@ class BlueskySearch:
                     if pages == 0:
                         raise
                     skipped.append(Skipped("page_failed", f"{self.query!r}: {type(exc).__name__}: {exc}"))
-                    return oldest
+                    return oldest, page_cursor
                 pages += 1
                 times = _collect(posts, found, skipped, query=self.query, fetched_at=fetched_at)
                 oldest = min([oldest, *times])

@@ -170,7 +170,7 @@ class GdeltSearch:
         skipped: list[Skipped] = []
         requests = 0
 
-        def window(after: datetime, until: datetime | None) -> datetime | None:
+        def window(after: datetime, until: datetime | None, token: str | None) -> tuple[datetime, None] | None:
             nonlocal requests
             after = max(after, floor)
             params: dict[str, str | int] = {
@@ -198,7 +198,7 @@ class GdeltSearch:
                       f"{oldest.isoformat()} are read on the next run")
             logger.warning("GDELT query %r: %s", self.query, detail)
             skipped.append(Skipped("truncated", detail))
-            return oldest
+            return oldest, None
 
         backlog = read_with_backlog(cursor, start, window)
         if backlog is not None and backlog.until <= floor:

@@ -225,7 +225,8 @@ class _Run:
         self.seen: set[str] = set()
         self.calls = self.requests = self.below = self.pages = 0
 
-    def window(self, after: datetime, until: datetime | None) -> datetime | None:
+    def window(self, after: datetime, until: datetime | None, token: str | None = None
+               ) -> tuple[datetime, str | None] | None:
         """Read hits dated in ``(after, until]`` (and ``after``'s own second again), newest first.
 
         Returns ``None`` when the window was read to its end, else the time down to which it
@@ -269,7 +270,7 @@ class _Run:
             self.pages += 1
         return None
 
-    def _stopped_at(self, pager: TimeSlicePaginator) -> datetime:
+    def _stopped_at(self, pager: TimeSlicePaginator) -> tuple[datetime, None]:
         """The time down to which a window stopped early was read (its top when nothing was read)."""
         mark = pager.read_down_to
-        return from_epoch(mark) if mark is not None else self.fetched_at
+        return (from_epoch(mark) if mark is not None else self.fetched_at), None

@@ -171,8 +171,8 @@ def _read_timeline(
 ) -> FetchResult:
     """Page a status timeline newest-first back to the watermark (or ``lookback`` on a first run).
 
-    A run that stops early (``max_pages``, a page failing after the first) leaves a backlog; with
-    time-based ids the next run asks for it directly (``max_id`` at its end), otherwise it pages down to it.
+    A run that stops early (``max_pages``, a page failing after the first) leaves a backlog that the
+    next run asks for directly: ``max_id`` of the next page (or, with time-based ids, made from its end).
     """
     cursor = cursor.as_of(fetched_at)
     mentions: list[Mention] = []
@@ -180,7 +180,7 @@ def _read_timeline(
     seen: set[str] = set()
     pages = 0
 
-    def window(after: datetime, until: datetime | None) -> datetime | None:
+    def window(after: datetime, until: datetime | None, token: str | None) -> tuple[datetime, str | None] | None:
         nonlocal pages, requests
         pager = LinkPaginator(stop_at=after)
         first = dict(params)
@@ -188,12 +188,14 @@ def _read_timeline(
             first["since_id"] = snowflake_at(after)
             if until is not None:
                 first["max_id"] = snowflake_at(until + timedelta(milliseconds=1))
+        if token:
+            first["max_id"] = token
         oldest = until or fetched_at
         here = 0
         while pager.has_next_page:
             if pages >= max_pages:
                 skipped.append(Skipped("request_limit", f"stopped after {pages} pages; older posts are read next run"))
-                return oldest
+                return oldest, pager.max_id if here else token
             try:
                 response = client.get(url, params=pager.update_request(first if here == 0 else params))
                 requests += response.attempts
@@ -202,7 +204,7 @@ def _read_timeline(
                 if pages == 0:
                     raise
                 skipped.append(Skipped("page_failed", f"{query}: {type(exc).__name__}: {exc}; read next run"))
-                return oldest
+                return oldest, pager.max_id if here else token
             pages += 1
             here += 1
             published: list[datetime] = []
@@ -220,7 +222,7 @@ def _read_timeline(
             pager.update_state(response.headers, published)
         return None
 
-    backlog = read_with_backlog(cursor, cursor.watermark or (fetched_at - lookback), window, can_jump=time_ids)
+    backlog = read_with_backlog(cursor, cursor.watermark or (fetched_at - lookback), window)
     new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
     return FetchResult(mentions, new_cursor, skipped, requests=requests)
 

@@ -17,9 +17,10 @@ from listening.sources.base import Backlog, Cursor
 
 __all__ = ["Window", "read_with_backlog"]
 
-#: ``window(after, until)`` reads items dated in ``(after, until]`` (``until=None``: up to now), newest first;
-#: returns ``None`` when it reached ``after``, else the date down to which it read before stopping.
-Window = Callable[[datetime, datetime | None], datetime | None]
+#: ``window(after, until, token)`` reads items dated in ``(after, until]`` (``until=None``: up to now), newest
+#: first, starting at page ``token`` when given; returns ``None`` when it reached ``after``, else where it
+#: stopped: the date down to which it read and the token of the next page (``None`` if the API has none).
+Window = Callable[[datetime, "datetime | None", "str | None"], "tuple[datetime, str | None] | None"]
 
 
 def read_with_backlog(cursor: Cursor, start: datetime, window: Window, *, can_jump: bool = True) -> Backlog | None:
@@ -31,26 +32,30 @@ def read_with_backlog(cursor: Cursor, start: datetime, window: Window, *, can_ju
     >>> from datetime import timezone
     >>> day = lambda d: datetime(2026, 11, d, tzinfo=timezone.utc)
     >>> asked = []
-    >>> def window(after, until):
-    ...     asked.append((after.day, until and until.day))
-    ...     return day(20) if until is None else None  # new items stop early; the old gap is read to its end
-    >>> read_with_backlog(Cursor(backlog=Backlog(day(1), day(5))), day(10), window)
-    Backlog(after=datetime.datetime(2026, 11, 1, 0, 0, tzinfo=datetime.timezone.utc), until=datetime.datetime(2026, 11, 20, 0, 0, tzinfo=datetime.timezone.utc))
-    >>> asked
-    [(10, None)]
+    >>> def window(after, until, token):
+    ...     asked.append((after.day, until and until.day, token))
+    ...     return (day(20), "p4") if until is None else None  # new items stop early at page 4
+    >>> gap = read_with_backlog(Cursor(backlog=Backlog(day(1), day(5), "p9")), day(10), window)
+    >>> gap.after.day, gap.until.day, gap.token, asked
+    (1, 20, None, [(10, None, None)])
+    >>> read_with_backlog(Cursor(backlog=Backlog(day(1), day(5), "p9")), day(10), lambda *a: asked.append(a[2]))
+    >>> asked[-2:]
+    [None, 'p9']
     """
     gap = cursor.backlog
     if not can_jump:
         after = min(start, gap.after) if gap is not None else start
-        return _left(after, window(after, None))
-    fresh = _left(start, window(start, None))
+        return _left(after, window(after, None, None))
+    fresh = _left(start, window(start, None, None))
     if fresh is not None:
         return fresh.merged(gap)
     if gap is None:
         return None
-    return _left(gap.after, window(gap.after, gap.until))
+    return _left(gap.after, window(gap.after, gap.until, gap.token))
 
 
-def _left(after: datetime, stopped: datetime | None) -> Backlog | None:
+def _left(after: datetime, stopped: tuple[datetime, str | None] | None) -> Backlog | None:
     """The window a read starting at ``after`` left unread (none when it finished, or stopped at its end)."""
-    return Backlog(after, stopped) if stopped is not None and stopped > after else None
+    if stopped is None or stopped[0] <= after:
+        return None
+    return Backlog(after, stopped[0], stopped[1])
