@@ -125,7 +125,7 @@ CASES: dict[str, Case] = {
         lambda s: RedditOAuthSearch("acme", base_url=s.base_url, max_pages=1,
                                     auth=ClientCredentials(token_url="https://reddit.test/token",
                                                            transport=httpx.MockTransport(_reddit_token))),
-        wrap=lambda item: item["data"],
+        wrap=lambda item: item["data"], prepare=lambda p: p["data"].update(after=None),
     ),
 }
 

@@ -15,18 +15,19 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
 
-from listening.errors import ConfigError, FetchError, ParseError
+from listening.errors import ConfigError, FetchError, ListeningError, ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import guarded
+from listening.sources.paging import read_with_backlog
 from listening.sources.rss import EntryContext, SkipEntry, fetch_feed, generic_entry
 from listening.sources.text import from_epoch, jsonable
 
@@ -228,28 +229,47 @@ class RedditOAuthSearch:
         params: dict[str, str | int] = {"q": self.query, "sort": "new", "limit": self.limit, "raw_json": 1}
         mentions: list[Mention] = []
         skipped: list[Skipped] = []
-        requests = 0
-        after: str | None = None
-        for _ in range(self.max_pages):
-            response = client.get(url, params={**params, "after": after} if after else params, headers=headers)
-            requests += response.attempts
-            listing = response.json()
-            data = listing.get("data") if isinstance(listing, dict) else None
-            children = data.get("children") if isinstance(data, dict) else None
-            if not isinstance(children, list):
-                raise ParseError(f"{redact_url(response.url)}: not a Reddit listing (no data.children)")
-            times: list[datetime] = []
-            for index, child in enumerate(children):
-                post = child.get("data") if isinstance(child, dict) else None
-                mention = guarded(f"reddit {self.query!r} child {index}", skipped, post_to_mention, post,
-                                  query=self.query, fetched_at=fetched_at)
-                if mention is None:
-                    continue
-                times.append(mention.published_at)
-                if mention.published_at >= stop_at and all(m.native_id != mention.native_id for m in mentions):
-                    mentions.append(mention)
-            after = data.get("after") if isinstance(data.get("after"), str) else None
-            if not after or not children or any(t < stop_at for t in times):
-                break
-        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions], now=fetched_at), skipped,
-                           requests=requests)
+        requests = pages = 0
+
+        def window(after_time: datetime, until: datetime | None, token: str | None
+                   ) -> tuple[datetime, str | None] | None:
+            """Listings cannot be asked for a time window: resume at ``after=`` (a post's fullname) or the top."""
+            nonlocal requests, pages
+            after = token
+            oldest = until or fetched_at
+            while True:
+                if pages >= self.max_pages:
+                    skipped.append(Skipped("request_limit", f"stopped after {pages} pages of {self.query!r}"))
+                    return oldest, after
+                try:
+                    response = client.get(url, params={**params, "after": after} if after else params, headers=headers)
+                    requests += response.attempts
+                    listing = response.json()
+                    data = listing.get("data") if isinstance(listing, dict) else None
+                    children = data.get("children") if isinstance(data, dict) else None
+                    if not isinstance(children, list):
+                        raise ParseError(f"{redact_url(response.url)}: not a Reddit listing (no data.children)")
+                except ListeningError as exc:
+                    if pages == 0:
+                        raise
+                    skipped.append(Skipped("page_failed", f"{self.query!r}: {type(exc).__name__}: {exc}"))
+                    return oldest, after
+                pages += 1
+                times: list[datetime] = []
+                for index, child in enumerate(children):
+                    post = child.get("data") if isinstance(child, dict) else None
+                    mention = guarded(f"reddit {self.query!r} child {index}", skipped, post_to_mention, post,
+                                      query=self.query, fetched_at=fetched_at)
+                    if mention is None:
+                        continue
+                    times.append(mention.published_at)
+                    if mention.published_at >= after_time and all(m.native_id != mention.native_id for m in mentions):
+                        mentions.append(mention)
+                oldest = min([oldest, *times])
+                after = data.get("after") if isinstance(data.get("after"), str) else None
+                if not after or not children or any(t < after_time for t in times):
+                    return None
+
+        backlog = read_with_backlog(cursor, stop_at, window)
+        new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
+        return FetchResult(mentions, new_cursor, skipped, requests=requests)
