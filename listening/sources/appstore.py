@@ -10,15 +10,16 @@ A new version in :func:`app_facts` is the competitor-release signal.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from listening.errors import ParseError
+from listening.errors import ListeningError, ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
-from listening.sources.items import BadItem, as_object, guarded
+from listening.sources.items import EARLIEST, BadItem, as_object, guarded
+from listening.sources.paging import read_with_backlog
 from listening.sources.text import jsonable
 
 __all__ = ["APPSTORE_BASE", "AppFacts", "AppStoreReviews", "app_facts", "review_to_mention"]
@@ -133,29 +134,49 @@ class AppStoreReviews:
         lang = self.lang or _COUNTRY_LANG.get(self.country.lower(), "")
         mentions: list[Mention] = []
         skipped: list[Skipped] = []
-        requests = 0
-        for page in range(1, self.max_pages + 1):
-            response = client.get(self.page_url(page))
-            requests += response.attempts
-            payload = response.json()
-            if not isinstance(payload, dict) or not isinstance(payload.get("feed"), dict):
-                raise ParseError(f"{redact_url(response.url)}: not an iTunes reviews feed (no 'feed' object)")
-            reviews: list[Mention] = []
-            for index, entry in enumerate(_entries(payload["feed"])):
-                page_skips: list[Skipped] = []
-                review = guarded(f"app store {self.key} page {page} entry {index}", page_skips, review_to_mention,
-                                 entry, app_id=self.app_id, country=self.country, lang=lang, query=self.key,
-                                 fetched_at=fetched_at)
-                if review is not None:
-                    reviews.append(review)
-                skipped += [s for s in page_skips if s.reason != "not_a_review"]  # the app's own metadata entry
-            seen = {m.native_id for m in mentions}
-            mentions += [m for m in reviews if m.native_id not in seen]
-            reached = cursor.watermark is not None and any(m.published_at <= cursor.watermark for m in reviews)
-            if not reviews or reached:
-                break
-        return FetchResult(mentions, cursor.advanced([m.published_at for m in mentions], now=fetched_at), skipped,
-                           requests=requests)
+        requests = pages = 0
+
+        def window(after: datetime, until: datetime | None, token: str | None) -> tuple[datetime, str | None] | None:
+            """Pages are numbered from the newest review: resume at the page where the last run stopped."""
+            nonlocal requests, pages
+            page = int(token) if token and token.isdigit() else 1
+            oldest = until or fetched_at
+            while page <= MAX_PAGES:
+                if pages >= self.max_pages:
+                    skipped.append(Skipped("request_limit", f"stopped after {pages} pages of {self.key}"))
+                    return oldest, str(page)
+                try:
+                    response = client.get(self.page_url(page))
+                    requests += response.attempts
+                    payload = response.json()
+                    if not isinstance(payload, dict) or not isinstance(payload.get("feed"), dict):
+                        raise ParseError(f"{redact_url(response.url)}: not an iTunes reviews feed (no 'feed' object)")
+                except ListeningError as exc:
+                    if pages == 0:
+                        raise
+                    skipped.append(Skipped("page_failed", f"{self.key} page {page}: {type(exc).__name__}: {exc}"))
+                    return oldest, str(page)
+                pages += 1
+                reviews: list[Mention] = []
+                for index, entry in enumerate(_entries(payload["feed"])):
+                    page_skips: list[Skipped] = []
+                    review = guarded(f"app store {self.key} page {page} entry {index}", page_skips, review_to_mention,
+                                     entry, app_id=self.app_id, country=self.country, lang=lang, query=self.key,
+                                     fetched_at=fetched_at)
+                    if review is not None:
+                        reviews.append(review)
+                    skipped.extend(s for s in page_skips if s.reason != "not_a_review")  # the app's own metadata
+                seen = {m.native_id for m in mentions}
+                mentions.extend(m for m in reviews if m.native_id not in seen)
+                oldest = min([oldest, *(m.published_at for m in reviews)])
+                page += 1
+                if not reviews or any(m.published_at <= after for m in reviews):
+                    return None
+            return None  # Apple serves no more than MAX_PAGES pages
+
+        backlog = read_with_backlog(cursor, cursor.watermark or EARLIEST, window)
+        new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
+        return FetchResult(mentions, new_cursor, skipped, requests=requests)
 
 
 @dataclass(frozen=True, slots=True)

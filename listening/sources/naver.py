@@ -13,15 +13,16 @@ from __future__ import annotations
 import email.utils
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from listening.errors import ConfigError, ParseError
+from listening.errors import ConfigError, ListeningError, ParseError
 from listening.http import HttpClient, redact_url
 from listening.mention import Mention, utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import BadItem, as_object, guarded
+from listening.sources.paging import read_with_backlog
 from listening.sources.text import jsonable, strip_html
 
 __all__ = ["NAVER_BASE", "NAVER_KINDS", "NaverSearch", "item_to_mention"]
@@ -138,32 +139,52 @@ class NaverSearch:
         url = f"{self.base_url.rstrip('/')}/v1/search/{self.kind}.json"
         mentions: list[Mention] = []
         skipped: list[Skipped] = []
-        requests = 0
-        for page in range(self.max_pages):
-            start = 1 + page * self.display
-            if start > MAX_START:
-                break
-            params: dict[str, str | int] = {"query": self.query, "display": self.display, "start": start,
-                                            "sort": "date"}
-            response = client.get(url, params=params, headers=headers)
-            requests += response.attempts
-            payload = response.json()
-            if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
-                raise ParseError(f"{redact_url(response.url)}: Naver answer without an 'items' list")
-            dated: list[datetime] = []
-            for index, item in enumerate(payload["items"]):
-                mention = guarded(f"naver {self.kind} {self.query!r} page {page} item {index}", skipped,
-                                  item_to_mention, item, kind=self.kind, query=self.query, fetched_at=fetched_at)
-                if mention is None:
-                    continue
-                if "_listening_notes" not in mention.raw:
-                    dated.append(mention.published_at)
-                    if mention.published_at < stop_at:
+        requests = pages = 0
+
+        def window(after: datetime, until: datetime | None, token: str | None) -> tuple[datetime, str | None] | None:
+            """Results page by offset only: resume at the offset where the last run stopped (newer items push
+            older ones down, so that re-reads a few and skips none), else read from the top."""
+            nonlocal requests, pages
+            start = int(token) if token and token.isdigit() else 1
+            oldest = until or fetched_at
+            while start <= MAX_START:
+                if pages >= self.max_pages:
+                    skipped.append(Skipped("request_limit", f"stopped after {pages} pages of {self.query!r}"))
+                    return oldest, str(start)
+                params: dict[str, str | int] = {"query": self.query, "display": self.display, "start": start,
+                                                "sort": "date"}
+                try:
+                    response = client.get(url, params=params, headers=headers)
+                    requests += response.attempts
+                    payload = response.json()
+                    if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
+                        raise ParseError(f"{redact_url(response.url)}: Naver answer without an 'items' list")
+                except ListeningError as exc:
+                    if pages == 0:
+                        raise
+                    skipped.append(Skipped("page_failed", f"{self.query!r} start={start}: {type(exc).__name__}: {exc}"))
+                    return oldest, str(start)
+                pages += 1
+                dated: list[datetime] = []
+                for index, item in enumerate(payload["items"]):
+                    mention = guarded(f"naver {self.kind} {self.query!r} start {start} item {index}", skipped,
+                                      item_to_mention, item, kind=self.kind, query=self.query, fetched_at=fetched_at)
+                    if mention is None:
                         continue
-                if all(m.native_id != mention.native_id for m in mentions):
-                    mentions.append(mention)
-            total = payload.get("total") if isinstance(payload.get("total"), int) else 0
-            if not dated or start + self.display > total or any(d < stop_at for d in dated):  # cafe: undated
-                break
+                    if "_listening_notes" not in mention.raw:
+                        dated.append(mention.published_at)
+                        if mention.published_at < after:
+                            continue
+                    if all(m.native_id != mention.native_id for m in mentions):
+                        mentions.append(mention)
+                oldest = min([oldest, *dated])
+                total = payload.get("total") if isinstance(payload.get("total"), int) else 0
+                start += self.display
+                if not dated or start > total or any(d < after for d in dated):  # cafe: undated, one page
+                    return None
+            return None  # the API serves no deeper than start=1000
+
+        backlog = read_with_backlog(cursor, stop_at, window)
         marks = [m.published_at for m in mentions if "_listening_notes" not in m.raw]
-        return FetchResult(mentions, cursor.advanced(marks, now=fetched_at), skipped, requests=requests)
+        return FetchResult(mentions, replace(cursor.advanced(marks, now=fetched_at), backlog=backlog), skipped,
+                           requests=requests)
