@@ -178,3 +178,21 @@ def test_a_task_raising_any_exception_fails_alone(home: Path, tmp_path: Path, fa
 def test_a_cursor_round_trips_with_its_backlog(backlog: list[str] | None) -> None:
     cursor = Cursor.from_dict({"watermark": NOW.isoformat(), "backlog": backlog})
     assert Cursor.from_dict(json.loads(json.dumps(cursor.to_dict()))) == cursor
+
+
+def test_a_store_made_before_backlogs_gains_the_column_and_keeps_its_cursors(store_url: str, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(store_url)
+    old = sa.MetaData()
+    sa.Table("cursors", old, sa.Column("source", sa.String(32), primary_key=True),
+             sa.Column("key", sa.Text, primary_key=True), sa.Column("etag", sa.Text),
+             sa.Column("last_modified", sa.Text), sa.Column("watermark", sa.DateTime(timezone=True)),
+             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False))
+    old.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO cursors (source, key, watermark, updated_at) VALUES "
+                             "('hackernews', 'hackernews:acme', :w, :w)"), {"w": NOW})
+    engine.dispose()
+    store = Store.open(store_url)
+    row = store.read_cursor("hackernews", "hackernews:acme")
+    assert row["watermark"] == NOW and row["backlog"] is None
