@@ -29,9 +29,10 @@ from bench_scoring import TAILS, TEMPLATES
 from listening.config import ListeningConfig
 from listening.mention import Mention
 from listening.sources.base import Cursor, FetchResult, Skipped
-from listening.sources.bluesky import BadPost, post_to_mention
-from listening.sources.hackernews import BadHit, hit_to_mention
-from listening.sources.mastodon import BadStatus, status_to_mention
+from listening.sources.bluesky import post_to_mention
+from listening.sources.hackernews import hit_to_mention
+from listening.sources.items import guarded
+from listening.sources.mastodon import status_to_mention
 from listening.sources.plan import SourceTask
 from listening.sources.rss import fetch_feed, google_news_entry
 
@@ -160,8 +161,8 @@ def _mastodon(items: list[dict[str, Any]]) -> bytes:
 ENCODERS = {"hackernews": _hn, "bluesky": _bsky, "mastodon": _mastodon}  # Google News is RSS XML: _rss
 
 
-MAPPERS = {"hackernews": (hit_to_mention, BadHit, "hits"), "bluesky": (post_to_mention, BadPost, "posts"),
-           "mastodon": (status_to_mention, BadStatus, "")}
+MAPPERS = {"hackernews": (hit_to_mention, "hits"), "bluesky": (post_to_mention, "posts"),
+           "mastodon": (status_to_mention, "")}
 
 
 class _StubClient:
@@ -195,13 +196,12 @@ class PayloadConnector:
                 skipped += result.skipped
                 continue
             data = json.loads(payload)
-            mapper, bad, listed = MAPPERS[self.source]
+            mapper, listed = MAPPERS[self.source]
             items = data.get(listed, []) if listed else data
-            for item in items:
-                try:
-                    found.append(mapper(item, query=self.key, fetched_at=now))
-                except bad as exc:
-                    skipped.append(Skipped(exc.reason, str(exc)))
+            for index, item in enumerate(items):
+                mention = guarded(f"{self.key} item {index}", skipped, mapper, item, query=self.key, fetched_at=now)
+                if mention is not None:
+                    found.append(mention)
         return FetchResult(found, (cursor or Cursor()).advanced([m.published_at for m in found]), skipped)
 
 

@@ -159,6 +159,8 @@ class AppStoreReviews:
                 pages += 1
                 reviews: list[Mention] = []
                 for index, entry in enumerate(_entries(payload["feed"])):
+                    if isinstance(entry, dict) and "im:rating" not in entry:
+                        continue  # the app's own metadata entry, not a review
                     page_skips: list[Skipped] = []
                     review = guarded(f"app store {self.key} page {page} entry {index}", page_skips, review_to_mention,
                                      entry, app_id=self.app_id, country=self.country, lang=lang, query=self.key,
