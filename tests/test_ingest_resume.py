@@ -141,7 +141,8 @@ def test_hostile_items_land_in_skipped_items_and_every_source_is_still_fetched(
     fault_server.route(HN, dynamic(algolia))
     atom = Path(__file__).parent / "fixtures" / "sources" / "github_releases.atom"
     body = atom.read_text(encoding="utf-8").replace(
-        "</feed>", "<entry><id>bad</id><title>Acme x</title><updated>9999-12-31T23:59:59-12:00</updated></entry></feed>")
+        "</feed>",
+        "<entry><id>bad</id><title>Acme x</title><updated>9999-12-31T23:59:59-12:00</updated></entry></feed>")
     fault_server.route("/releases.atom", ok(body.encode(), "application/atom+xml"))
     fault_server.route("/blog.xml", fixture("blog_rss2.xml"))
     path, store = config_file(tmp_path, fault_server, "/releases.atom", "/blog.xml"), Store.open()

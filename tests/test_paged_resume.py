@@ -12,7 +12,7 @@ import email.utils
 import json
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -53,8 +53,8 @@ def mastodon(server: FaultServer) -> Connector:
         rows = [i for i in range(N) if bottom < ids[i] < top][:PER_PAGE]
         statuses = [{"id": str(ids[i]), "uri": f"https://m.test/s/{i}", "created_at": TIMES[i].isoformat(),
                      "content": f"<p>Acme post {i}</p>", "account": {"acct": "a"}} for i in rows]
-        link = {"Link": f'<{server.url("/api/v1/timelines/tag/acme")}?max_id={ids[rows[-1]]}>; rel="next"'} if rows else {}
-        return reply(statuses, link)
+        next_url = f'{server.url("/api/v1/timelines/tag/acme")}?max_id={ids[rows[-1]]}' if rows else ""
+        return reply(statuses, {"Link": f'<{next_url}>; rel="next"'} if rows else {})
 
     server.route("/api/v1/timelines/tag/acme", dynamic(respond))
     return MastodonHashtag(server.base_url, "acme", limit=PER_PAGE, max_pages=3, instance="m.test")
@@ -68,7 +68,8 @@ def bluesky(server: FaultServer) -> Connector:
                           "record": {"text": f"Acme post {i}"}, "indexedAt": TIMES[i].isoformat()}} for i in rows]
         return reply({"feed": feed, **({"cursor": str(start + PER_PAGE)} if start + PER_PAGE < N else {})})
 
-    server.route("/xrpc/app.bsky.actor.getProfile", ok((FIXTURES / "bluesky_profile.json").read_bytes(), "application/json"))
+    profile = (FIXTURES / "bluesky_profile.json").read_bytes()
+    server.route("/xrpc/app.bsky.actor.getProfile", ok(profile, "application/json"))
     server.route("/xrpc/app.bsky.feed.getAuthorFeed", dynamic(respond))
     return BlueskyAuthor("acme.com", base_url=server.base_url, limit=PER_PAGE, max_pages=3)
 

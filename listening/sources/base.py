@@ -112,7 +112,8 @@ class Cursor:
         until then; without it the query reads its lookback window again and recovers.
 
         >>> from datetime import timezone
-        >>> Cursor(watermark=datetime(2100, 1, 1, tzinfo=timezone.utc)).as_of(datetime(2026, 11, 25, tzinfo=timezone.utc))
+        >>> blinded = Cursor(watermark=datetime(2100, 1, 1, tzinfo=timezone.utc))
+        >>> blinded.as_of(datetime(2026, 11, 25, tzinfo=timezone.utc))
         Cursor(etag=None, last_modified=None, watermark=None, backlog=None)
         """
         if self.watermark is not None and self.watermark > utc(now) + WATERMARK_SKEW:

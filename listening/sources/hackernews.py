@@ -82,7 +82,6 @@ class TimeSlicePaginator:
         else:
             self.has_next_page = False
 
-
     @property
     def read_down_to(self) -> int | None:
         """``created_at_i`` down to which everything (of the slices so far) has been read; ``None`` before any hit."""
@@ -184,7 +183,8 @@ class HackerNewsSearch:
     first fetched. The boundary
     second of the watermark is fetched again (upserts make that harmless) so
     hits sharing it are never lost. ``max_requests`` bounds one run; reaching
-    it is recorded as a ``Skipped("request_limit", ...)``.
+    it is recorded as a ``Skipped("request_limit", ...)`` and the hits not read
+    stay in the cursor's backlog for the next run.
     """
 
     query: str
@@ -230,7 +230,7 @@ class _Run:
         """Read hits dated in ``(after, until]`` (and ``after``'s own second again), newest first.
 
         Returns ``None`` when the window was read to its end, else the time down to which it
-        was read: hits between ``since`` and that time are still to be fetched (the backlog).
+        was read: hits between ``after`` and that time are still to be fetched (the backlog).
         A page that fails after the first is recorded and ends the window early the same way.
         """
         search = self.search
