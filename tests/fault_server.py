@@ -41,6 +41,8 @@ __all__ = [
     "reset",
     "retry_after",
     "status",
+    "trickle",
+    "trickle_headers",
 ]
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -240,6 +242,25 @@ def trickle(body: bytes, *, step: int = 1, interval: float = 0.05) -> Behaviour:
                 if handler.server.owner.stopping.wait(interval):
                     break
                 handler.wfile.write(body[start : start + step])
+                handler.wfile.flush()
+        except OSError:
+            pass
+        handler.close_connection = True
+
+    return behave
+
+
+def trickle_headers(*, interval: float = 0.05, count: int = 100_000) -> Behaviour:
+    """Slowloris on the headers: a status line, then one header byte every ``interval`` s, never a blank line."""
+
+    def behave(handler: _Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        handler.wfile.flush()
+        try:
+            for _ in range(count):
+                if handler.server.owner.stopping.wait(interval):
+                    break
+                handler.wfile.write(b"z")
                 handler.wfile.flush()
         except OSError:
             pass

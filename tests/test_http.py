@@ -31,6 +31,7 @@ from tests.fault_server import (
     retry_after,
     status,
     trickle,
+    trickle_headers,
 )
 
 FAST = HttpPolicy(
@@ -169,6 +170,25 @@ def test_a_trickling_body_is_cut_at_the_total_deadline_and_not_retried(fault_ser
         with pytest.raises(FetchError, match=r"not complete after 1.5s .*Timeouts.total"):
             c.get(url)
     assert time.monotonic() - started < 3 and len(fault_server.hits("/slowloris")) == 1
+
+
+def test_trickling_headers_are_cut_at_the_total_deadline_and_not_retried(fault_server: FaultServer) -> None:
+    """Each header byte arrives well within the read timeout; only the whole-request deadline stops it."""
+    url = fault_server.route("/slow-headers", trickle_headers(interval=0.2))
+    started = time.monotonic()
+    with HttpClient(replace(FAST, timeout=Timeouts(connect=2.0, read=1.0, total=1.5))) as c:
+        with pytest.raises(FetchError, match=r"not complete after 1.5s \(no complete response; Timeouts.total\)"):
+            c.get(url)
+    assert time.monotonic() - started < 4 and len(fault_server.hits("/slow-headers")) == 1
+
+
+def test_the_deadline_does_not_outlive_its_request(fault_server: FaultServer) -> None:
+    """A kept-alive connection answers the next request under that request's own deadline."""
+    url = fault_server.route("/quick", ok(b"fine"))
+    with HttpClient(replace(FAST, timeout=Timeouts(connect=2.0, read=1.0, total=0.5))) as c:
+        for _ in range(3):
+            assert c.get(url).content == b"fine"
+            time.sleep(0.3)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from listening.errors import FetchError, ParseError, ResponseTooLarge
+from listening.http import _deadline
 from listening.http._policy import RETRY_STATUSES, HttpPolicy, Politeness, parse_retry_after
 from listening.http._redact import redact_text, redact_url
 
@@ -128,6 +129,7 @@ class HttpClient:
             max_redirects=self.policy.max_redirects,
             headers={"User-Agent": self.policy.user_agent},
         )
+        _deadline.install(self._client)
 
     @classmethod
     def for_contact(cls, contact: str, *, transport: httpx.BaseTransport | None = None, **policy: Any) -> "HttpClient":
@@ -203,7 +205,7 @@ class HttpClient:
         return failure.retry_after
 
     def _attempt(self, request: httpx.Request, shown: str) -> Response:
-        with self._gate.slot(request.url.host):
+        with self._gate.slot(request.url.host), _deadline.deadline(self.policy.timeout.total) as deadline:
             started = self._clock()
             try:
                 resp = self._client.send(request, stream=True)
@@ -215,10 +217,22 @@ class HttpClient:
                 raise FetchError(
                     f"GET {shown}: more than {self.policy.max_redirects} redirects (loop?)", url=shown
                 ) from exc
+            except httpx.TimeoutException as exc:
+                if deadline.hit:
+                    raise self._past_deadline(shown, "no complete response") from exc
+                raise _Retryable(f"{type(exc).__name__}: {redact_text(str(exc)) or 'no detail'}") from exc
             except _RETRY_EXCEPTIONS as exc:
                 raise _Retryable(f"{type(exc).__name__}: {redact_text(str(exc)) or 'no detail'}") from exc
             except httpx.HTTPError as exc:
                 raise FetchError(f"GET {shown}: {type(exc).__name__}: {redact_text(str(exc))}", url=shown) from exc
+
+    def _past_deadline(self, shown: str, progress: str, status: int | None = None) -> FetchError:
+        """Not retried: a server that trickles once trickles again."""
+        return FetchError(
+            f"GET {shown}: response not complete after {self.policy.timeout.total:g}s ({progress}; Timeouts.total)",
+            url=shown,
+            status=status,
+        )
 
     def _read(self, resp: httpx.Response, shown: str, started: float) -> Response:
         status = resp.status_code
@@ -249,12 +263,7 @@ class HttpClient:
         for chunk in resp.iter_bytes():
             size += len(chunk)
             if self._clock() > deadline:
-                raise FetchError(
-                    f"GET {shown}: response not complete after {self.policy.timeout.total:g}s "
-                    f"({size} bytes so far; Timeouts.total)",
-                    url=shown,
-                    status=resp.status_code,
-                )
+                raise self._past_deadline(shown, f"{size} bytes so far", resp.status_code)
             if size > cap:
                 raise ResponseTooLarge(
                     f"GET {shown}: body passed the {cap}-byte cap after decoding (HttpPolicy.max_bytes)",

@@ -30,10 +30,11 @@ def user_agent(contact: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Seconds to wait for a connection, for each read, and for the whole response.
+    """Seconds to wait for a connection, for each read, and for the whole request.
 
-    ``total`` bounds a server that trickles its body a few bytes at a time (slowloris):
-    every single read then arrives within ``read``, so only a whole-response deadline stops it.
+    ``total`` is one wall-clock deadline per request, from connect to the last body byte, headers
+    included: a server that trickles its headers or body a few bytes at a time (slowloris) answers
+    every single read within ``read``, so only a whole-request deadline stops it. It is not retried.
     """
 
     connect: float = 5.0
