@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from listening.errors import ConfigError
+from listening.http import redact_text, register_secret
 from listening.matching import Query, QuerySyntaxError, parse_query
 
 GOOGLE_NEWS_LOCALES: dict[str, tuple[str, str, str]] = {
@@ -246,6 +247,12 @@ class ListeningConfig(_Strict):
     brands: list[Brand]
     alerting: Alerting = Field(default_factory=Alerting)
     retention: Retention = Field(default_factory=Retention)
+    _unexpanded: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def unexpanded(self) -> dict[str, str]:
+        """Each string ``${VAR}`` expansion produced, mapped to its form in the file (no secret in it)."""
+        return dict(self._unexpanded)
 
     @model_validator(mode="after")
     def _brands_consistent(self) -> "ListeningConfig":
@@ -268,7 +275,8 @@ class ListeningConfig(_Strict):
         raise ConfigError(f"no brand with key {key!r}; known: {[b.key for b in self.brands]}")
 
 
-def _expand_env(value: Any, missing: list[str]) -> Any:
+def _expand_env(value: Any, missing: list[str], forms: dict[str, str]) -> Any:
+    """``value`` with ``${VAR}`` replaced; ``forms`` maps each expanded string back to its config form."""
     if isinstance(value, str):
         def sub(m: re.Match[str]) -> str:
             if m.group(1) not in os.environ:
@@ -276,12 +284,30 @@ def _expand_env(value: Any, missing: list[str]) -> Any:
                 return m.group(0)
             return os.environ[m.group(1)]
 
-        return _ENV_REF.sub(sub, value)
+        expanded = _ENV_REF.sub(sub, value)
+        if expanded != value:
+            forms[expanded] = value
+            for name in _url_secret_refs(value):
+                register_secret(os.environ.get(name, ""))
+        return expanded
     if isinstance(value, list):
-        return [_expand_env(v, missing) for v in value]
+        return [_expand_env(v, missing, forms) for v in value]
     if isinstance(value, dict):
-        return {k: _expand_env(v, missing) for k, v in value.items()}
+        return {k: _expand_env(v, missing, forms) for k, v in value.items()}
     return value
+
+
+def _url_secret_refs(raw: str) -> list[str]:
+    """Variables a config URL puts into its query or userinfo: secrets by their position.
+
+    >>> _url_secret_refs("https://u:${PW}@x.test/feed?q=acme&t=${TOKEN}")
+    ['TOKEN', 'PW']
+    >>> _url_secret_refs("${REPLAY_URL}/feed")
+    []
+    """
+    query = raw.partition("?")[2]
+    userinfo = raw.partition("://")[2].partition("/")[0].rpartition("@")[0]
+    return _ENV_REF.findall(query) + _ENV_REF.findall(userinfo)
 
 
 def _field_path(loc: tuple[Any, ...], data: Any) -> str:
@@ -318,11 +344,14 @@ def load_config(path: str | Path) -> ListeningConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with at least 'brands', got {type(data).__name__}")
     missing: list[str] = []
-    data = _expand_env(data, missing)
+    forms: dict[str, str] = {}
+    data = _expand_env(data, missing, forms)
     if missing:
         raise ConfigError(f"{path}: environment variable(s) {sorted(set(missing))} are referenced but not set")
     try:
-        return ListeningConfig.model_validate(data)
+        config = ListeningConfig.model_validate(data)
+        config._unexpanded = forms
+        return config
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -330,5 +359,5 @@ def load_config(path: str | Path) -> ListeningConfig:
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown field (check the spelling; see the configuration reference in README.md)"
-            problems.append(f"{path}: {field}: {message}")
+            problems.append(redact_text(f"{path}: {field}: {message}"))
         raise ConfigError("\n".join(problems)) from None

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from listening.config import ListeningConfig
 from listening.errors import ListeningError
-from listening.http import HttpClient
+from listening.http import HttpClient, redact_text
 from listening.language import detect_language
 from listening.matching import normalize_text
 from listening.mention import Mention
@@ -107,7 +107,7 @@ def run_ingest(
             result = task.fetch(client, _cursor(store, task), now=at)
             _store_result(config, store, task, result, task_report, report, at)
         except ListeningError as exc:
-            task_report.error = f"{exc.__class__.__name__}: {exc}"
+            task_report.error = redact_text(f"{exc.__class__.__name__}: {exc}")
             logger.warning("source %s %s failed: %s", task.source, task.key, task_report.error)
         except Exception as exc:  # noqa: BLE001 - one task's bug or hostile page never stops the other sources
             task_report.error = f"{exc.__class__.__name__}: {str(exc)[:500]}"

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from listening.digest._model import Digest
 from listening.digest._render import slack_message
 from listening.errors import ConfigError, StoreError
+from listening.http import redact_url
 from listening.slack import SlackClient
 from listening.store import Store, digest_posts
 
@@ -55,12 +56,15 @@ class DigestPost:
 
 
 def digest_location(html: Path, base_url: str = "") -> str:
-    """Where a reader finds the HTML: ``base_url`` + file name when the digests folder is served, else the file's path."""
+    """Where a reader finds the HTML: ``base_url`` + file name when the digests folder is served, else the file's path.
+
+    The link is posted to Slack, so a password or token in ``base_url`` is left out (the reader's browser asks).
+    """
     if not base_url:
         return str(html.resolve())
     if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).netloc:
         raise ConfigError("LISTENING_DIGEST_BASE_URL must be an http(s) URL (where $LISTENING_HOME/digests is served)")
-    return base_url.rstrip("/") + "/" + html.name
+    return redact_url(base_url.rstrip("/") + "/" + html.name, link=True)
 
 
 def deliver_digest(store: Store, digest: Digest, html: Path, env: Mapping[str, str] | None = None) -> DigestPost:

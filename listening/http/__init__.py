@@ -10,7 +10,7 @@ once, here, to :mod:`listening.errors`.
 
 from listening.http._client import HttpClient, Response
 from listening.http._policy import HttpPolicy, Politeness, Retry, Timeouts, user_agent
-from listening.http._redact import redact_text, redact_url
+from listening.http._redact import redact_text, redact_url, register_secret, secret_free_key
 
 __all__ = [
     "HttpClient",
@@ -21,5 +21,7 @@ __all__ = [
     "Timeouts",
     "redact_text",
     "redact_url",
+    "register_secret",
+    "secret_free_key",
     "user_agent",
 ]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from listening.config import ListeningConfig
-from listening.http import HttpClient
+from listening.http import HttpClient, secret_free_key
 from listening.sources.base import Connector, Cursor, FetchResult
 from listening.sources.appstore import AppStoreReviews
 from listening.sources.bluesky import AppPassword, BlueskyAuthor, BlueskySearch
@@ -39,10 +39,10 @@ def _https(instance: str) -> str:
 def _host(instance: str) -> str:
     """The instance's host, which names its tasks' cursors whatever endpoint serves them.
 
-    >>> _host("https://mastodon.social/"), _host("fosstodon.org")
-    ('mastodon.social', 'fosstodon.org')
+    >>> _host("https://mastodon.social/"), _host("fosstodon.org"), _host("https://me:pw@social.example:8443")
+    ('mastodon.social', 'fosstodon.org', 'social.example:8443')
     """
-    return urlsplit(_https(instance)).netloc
+    return urlsplit(_https(instance)).netloc.rpartition("@")[2]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class SourceTask:
     blog, press room, account, app reviews): such items are attributed to the brand
     even when they do not name it. ``account`` names a tracked own or competitor
     account (its posts' engagement is kept as snapshots for the reach model).
+    ``safe_key`` is the key as logged, shown and stored (cursor, mentions' query):
+    the connector's key with any secret masked (see :func:`secret_free_key`).
     """
 
     connector: Connector
@@ -60,6 +62,7 @@ class SourceTask:
     own_channel: bool
     own_voice: bool | None = None
     account: str = ""
+    safe_key: str = ""
 
     @property
     def is_own(self) -> bool:
@@ -72,7 +75,7 @@ class SourceTask:
 
     @property
     def key(self) -> str:
-        return self.connector.key
+        return self.safe_key or secret_free_key(self.connector.key)
 
     def fetch(self, client: HttpClient, cursor: Cursor | None, now: datetime | None = None) -> FetchResult:
         return self.connector.fetch(client, cursor, now=now)
@@ -84,9 +87,11 @@ def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
     ep = config.endpoints
     bluesky_auth = AppPassword(session_url=ep.bluesky_session)
     reddit_auth = ClientCredentials(token_url=ep.reddit_token)
+    forms = config.unexpanded
 
     def add(connector: Connector, brand: str, own: bool, voice: bool | None = None, account: str = "") -> None:
-        tasks.setdefault((connector.source, connector.key), SourceTask(connector, brand, own, voice, account))
+        safe_key = secret_free_key(connector.key, forms)
+        tasks.setdefault((connector.source, connector.key), SourceTask(connector, brand, own, voice, account, safe_key))
 
     for brand in config.brands:
         s = brand.sources
