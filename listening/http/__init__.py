@@ -10,7 +10,7 @@ once, here, to :mod:`listening.errors`.
 
 from listening.http._client import HttpClient, Response
 from listening.http._policy import HttpPolicy, Politeness, Retry, Timeouts, user_agent
-from listening.http._redact import redact_text, redact_url, register_secret, secret_free_key
+from listening.http._redact import redact_foreign_logs, redact_text, redact_url, register_secret, secret_free_key
 
 __all__ = [
     "HttpClient",
@@ -25,3 +25,5 @@ __all__ = [
     "secret_free_key",
     "user_agent",
 ]
+
+redact_foreign_logs()

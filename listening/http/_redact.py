@@ -8,6 +8,7 @@ userinfo, and every value the config took from the environment into a URL's quer
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Mapping
@@ -109,3 +110,26 @@ def secret_free_key(key: str, unexpanded: Mapping[str, str] | None = None) -> st
         if expanded and expanded in form:
             form = form.replace(expanded, raw)
     return f"{shown} #{hashlib.sha256(form.encode()).hexdigest()[:12]}"
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts a record's rendered message, for loggers we do not write ourselves (httpx logs every URL at INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        shown = redact_text(message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        return True
+
+
+#: Third-party loggers that print request URLs; filters do not inherit, so each is named.
+FOREIGN_LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
+
+
+def redact_foreign_logs() -> None:
+    """Put :class:`RedactingFilter` on the HTTP libraries' loggers (idempotent)."""
+    for name in FOREIGN_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in target.filters):
+            target.addFilter(RedactingFilter())
