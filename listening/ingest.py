@@ -26,6 +26,7 @@ from listening.mention import Mention
 from listening.normalize import dedupe, keyed, text_hash
 from listening.sources.base import Backlog, Cursor, FetchResult
 from listening.snapshots import snapshot_rows
+from listening.sources.parallel import fetch_by_host
 from listening.sources.plan import SourceTask, plan_tasks
 from listening.store import Store, cursors, engagement_snapshots, mention_row, mentions, skipped_items
 from listening.timeseries import pruned_before
@@ -95,27 +96,36 @@ def run_ingest(
 ) -> IngestReport:
     """Fetch all (or the named kinds of) sources once and store what is new.
 
-    ``now`` is also the connectors' fetch time, so a replay can walk the clock.
+    ``now`` is also the connectors' fetch time, so a replay can walk the clock. Tasks of different
+    hosts are fetched at once (:func:`fetch_by_host`); results are stored here, one task at a time,
+    and ``report.tasks`` keeps the plan's order.
     """
     report = IngestReport()
-    for task in tasks if tasks is not None else plan_tasks(config):
-        if sources and task.source not in sources:
-            continue
+    planned = [t for t in (tasks if tasks is not None else plan_tasks(config)) if not sources or t.source in sources]
+    cursors_before = [_cursor(store, task) for task in planned]
+
+    def fetch(i: int) -> tuple[datetime, FetchResult]:
+        at = now()
+        return at, planned[i].fetch(client, cursors_before[i], now=at)
+
+    done: dict[int, TaskReport] = {}
+    for i, fetched in fetch_by_host(planned, fetch):
+        task = planned[i]
         task_report = TaskReport(task.source, task.key, task.brand)
         try:
-            at = now()
-            result = task.fetch(client, _cursor(store, task), now=at)
+            at, result = fetched.result()
             _store_result(config, store, task, result, task_report, report, at)
         except ListeningError as exc:
             task_report.error = redact_text(f"{exc.__class__.__name__}: {exc}")
             logger.warning("source %s %s failed: %s", task.source, task.key, task_report.error)
         except Exception as exc:  # noqa: BLE001 - one task's bug or hostile page never stops the other sources
-            task_report.error = f"{exc.__class__.__name__}: {str(exc)[:500]}"
+            task_report.error = redact_text(f"{exc.__class__.__name__}: {str(exc)[:500]}")
             logger.warning("source %s %s failed unexpectedly: %s", task.source, task.key, task_report.error,
                            exc_info=logger.isEnabledFor(logging.DEBUG))
-        report.tasks.append(task_report)
+        done[i] = task_report
         if on_task:
             on_task(task_report)
+    report.tasks = [done[i] for i in sorted(done)]
     return report
 
 

@@ -77,6 +77,15 @@ class SourceTask:
     def key(self) -> str:
         return self.safe_key or secret_free_key(self.connector.key)
 
+    @property
+    def host(self) -> str:
+        """The host this task asks (its feed URL or API base); tasks of one host are fetched in turn."""
+        url = getattr(self.connector, "url", "") or getattr(self.connector, "base_url", "")
+        try:
+            return urlsplit(url).hostname or self.source
+        except ValueError:
+            return self.source
+
     def fetch(self, client: HttpClient, cursor: Cursor | None, now: datetime | None = None) -> FetchResult:
         return self.connector.fetch(client, cursor, now=now)
 
