@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 _SECRET_SUFFIXES = ("key", "token", "secret", "password", "passwd", "signature", "credential")
 _SECRET_NAMES = frozenset({"sig", "auth", "authorization", "pwd", "session", "sessionid"})
 _URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
-_MIN_SECRET = 4  # shorter environment values ("1", "en") would mask ordinary text
+_MIN_SECRET = 8  # shorter values ("en", "acme") would mask ordinary text and change unrelated task keys
 
 _lock = threading.Lock()
 _secret_values: frozenset[str] = frozenset()
