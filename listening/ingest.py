@@ -177,10 +177,11 @@ def _store_result(config: ListeningConfig, store: Store, task: SourceTask, resul
             looks = snapshot_rows(result.mentions, task.source, task.account, last)
             store.upsert(conn, engagement_snapshots, looks)
             task_report.snapshots = len(looks)
+        shown = [(s.reason, redact_text(s.detail)) for s in result.skipped]
         store.upsert(conn, skipped_items, [
-            {"source": task.source, "key": task.key, "fingerprint": text_hash(s.reason, s.detail),
-             "reason": s.reason, "detail": s.detail[:2000], "first_seen": now, "last_seen": now}
-            for s in result.skipped
+            {"source": task.source, "key": task.key, "fingerprint": text_hash(reason, detail),
+             "reason": reason, "detail": detail[:2000], "first_seen": now, "last_seen": now}
+            for reason, detail in shown
         ], update=("last_seen",))
         store.upsert(conn, cursors, [{
             "source": task.source, "key": task.key, "etag": result.cursor.etag,
