@@ -27,6 +27,10 @@ GOOGLE_NEWS_LOCALES: dict[str, tuple[str, str, str]] = {
     "ja": ("ja", "JP", "JP:ja"),
 }
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: A real config has hundreds of values; more means YAML anchors expanding into each other (an "alias bomb").
+MAX_VALUES = 100_000
+MAX_DEPTH = 32
+_HEADER_SAFE = re.compile(r"[ -~]*")
 
 
 class _Strict(BaseModel):
@@ -39,6 +43,15 @@ class Project(_Strict):
     timezone: str = "UTC"
     digest_language: Literal["en", "ko", "ja"] = "en"
     week_start: Literal["monday", "sunday"] = "monday"
+
+    @field_validator("contact")
+    @classmethod
+    def _fits_a_header(cls, contact: str) -> str:
+        if not _HEADER_SAFE.fullmatch(contact):
+            bad = next(c for c in contact if not _HEADER_SAFE.fullmatch(c))
+            raise ValueError(f"contains {bad!r}; it is sent in every request's User-Agent header, which takes "
+                             "printable ASCII on one line (e.g. ops@example.com or https://example.com/contact)")
+        return contact
 
 
 class Endpoints(_Strict):
@@ -183,6 +196,30 @@ class Brand(_Strict):
     exclude: list[str] = Field(default_factory=list)
     sources: BrandSources = Field(default_factory=BrandSources)
 
+    @field_validator("aliases")
+    @classmethod
+    def _aliases_are_phrases(cls, aliases: list[str]) -> list[str]:
+        for alias in aliases:
+            _check_phrase(alias, "alias")
+        return aliases
+
+    @field_validator("exclude")
+    @classmethod
+    def _excludes_are_phrases(cls, terms: list[str]) -> list[str]:
+        for term in terms:
+            _check_phrase(term.replace('"', " "), "exclude term")
+        return terms
+
+    @model_validator(mode="after")
+    def _matcher_builds(self) -> "Brand":
+        if not self.query and not self.aliases:
+            _check_phrase(self.name, "name")
+        try:
+            self.matcher
+        except QuerySyntaxError as exc:
+            raise ValueError(f"aliases, name and exclude do not make a valid query: {exc}") from None
+        return self
+
     @field_validator("query")
     @classmethod
     def _query_parses(cls, text: str) -> str:
@@ -200,6 +237,17 @@ class Brand(_Strict):
         if self.exclude:
             text = f"({text}) NOT ({' OR '.join(repr_phrase(term) for term in self.exclude)})"
         return parse_query(text)
+
+
+def _check_phrase(term: str, what: str) -> None:
+    """Raise ValueError when ``term`` cannot be matched as one quoted phrase (then every mention check would fail)."""
+    if '"' in term:
+        raise ValueError(f"{what} {term!r} contains a double quote; it is matched as one quoted phrase, "
+                         "so leave the quote out (or write a query)")
+    try:
+        parse_query(f'"{term}"')
+    except QuerySyntaxError:
+        raise ValueError(f"{what} {term!r} has no words to match") from None
 
 
 def repr_phrase(term: str) -> str:
@@ -310,6 +358,24 @@ def _url_secret_refs(raw: str) -> list[str]:
     return _ENV_REF.findall(query) + _ENV_REF.findall(userinfo)
 
 
+def _check_size(data: Any, path: Path) -> None:
+    """Fail fast on YAML whose anchors expand into more values than any config has, or refer to themselves."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "(top level)")]
+    seen = 0
+    while stack:
+        node, depth, top = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise ConfigError(f"{path}: {top}: expands to more than {MAX_VALUES:,} values through YAML anchors "
+                              "and aliases (&name / *name); a listening config has a few hundred")
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{path}: {top}: nested more than {MAX_DEPTH} levels deep (an anchor that contains itself?)")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1, str(k) if depth == 0 else top) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, top) for v in node)
+
+
 def _field_path(loc: tuple[Any, ...], data: Any) -> str:
     """Render a pydantic location with brand keys instead of list indices."""
     parts: list[str] = []
@@ -343,6 +409,7 @@ def load_config(path: str | Path) -> ListeningConfig:
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with at least 'brands', got {type(data).__name__}")
+    _check_size(data, path)
     missing: list[str] = []
     forms: dict[str, str] = {}
     data = _expand_env(data, missing, forms)

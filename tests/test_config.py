@@ -70,6 +70,54 @@ def test_config_check_reports_problems_without_a_traceback(tmp_path: Path, capsy
     assert "Traceback" not in err
 
 
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi")
+) + "brands: [{key: acme, name: Acme}]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(VALID.replace("aliases: [Acme, 아크미]", "aliases: [Acme, 'Acme \"Pro\"']"),
+                     "brands[acme].aliases: alias 'Acme \"Pro\"' contains a double quote", id="alias-with-quote"),
+        pytest.param(VALID.replace("aliases: [Acme, 아크미]", "aliases: [Acme, '  ']"),
+                     "brands[acme].aliases: alias '  ' has no words to match", id="blank-alias"),
+        pytest.param(VALID.replace("name: Rival", "name: 'Rival \"X\"'"),
+                     "brands[rival]: name 'Rival \"X\"' contains a double quote", id="name-with-quote-as-alias"),
+        pytest.param(VALID.replace("name: Rival", "name: Rival\n    exclude: ['']"),
+                     "brands[rival].exclude: exclude term '' has no words to match", id="blank-exclude"),
+        pytest.param(VALID.replace("contact: ops@acme.example", 'contact: "ops@acme.example\\r\\nX-Injected: 1"'),
+                     "project.contact: contains '\\r'; it is sent in every request's User-Agent header", id="contact-crlf"),
+        pytest.param(VALID.replace("contact: ops@acme.example", "contact: José <ops@acme.example>"),
+                     "project.contact: contains 'é'", id="contact-non-ascii"),
+        pytest.param(BILLION_LAUGHS, "i: expands to more than 100,000 values through YAML anchors", id="alias-bomb"),
+        pytest.param("brands: &b [*b]\n", "brands: nested more than 32 levels deep", id="self-referencing-anchor"),
+    ],
+)
+@pytest.mark.timeout(60)
+def test_config_check_rejects_what_would_fail_every_fetch(tmp_path: Path, text: str, expected: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, text)
+    assert main(["config", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"listening config: error: {path}: " in err
+    assert expected in err
+
+
+def test_the_rejected_alias_is_one_that_breaks_matching() -> None:
+    from listening.matching import QuerySyntaxError, parse_query
+
+    with pytest.raises(QuerySyntaxError, match="empty term"):
+        parse_query('"Acme" OR "Acme "Pro""')
+
+
+def test_anchors_within_reason_still_load(tmp_path: Path) -> None:
+    text = ("brands:\n  - {key: acme, name: Acme, sources: {feeds: &feeds [{url: 'https://news.example/rss'}]}}\n"
+            "  - {key: rival, name: Rival, sources: {feeds: *feeds}}\n")
+    config = load_config(write(tmp_path, text))
+    assert [b.sources.feeds[0].url for b in config.brands] == ["https://news.example/rss"] * 2
+
+
 def test_config_check_accepts_a_good_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "check", str(write(tmp_path, VALID))]) == 0
     assert "OK — 2 brands" in capsys.readouterr().out
