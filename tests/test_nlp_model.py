@@ -104,17 +104,14 @@ def test_score_cli_writes_contract_columns(home: Path, tmp_path: Path, scorer: S
         ("3", "ko", "정말 최악이에요"),
         ("4", "es", "Me encanta, es el mejor producto que he comprado"),
         ("5", "ko", "앱이 계속 튕겨요. 업데이트 이후로 실행이 안 됩니다"),
-        ("6", "en", "line\twith tab and \"quotes\""),
+        ("6", "en", "\"quotes\" first, then more"),
     ]
     src = tmp_path / "in.tsv"
-    with src.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
-        writer.writerow(["id", "lang", "text"])
-        writer.writerows(rows)
+    src.write_text("".join("\t".join(r) + "\n" for r in [("id", "lang", "text"), *rows]), encoding="utf-8")
     out = tmp_path / "out.tsv"
     assert run_cli("score", "--input", str(src), "--output", str(out), "--batch-size", "4") == 0
     with out.open(encoding="utf-8", newline="") as fh:
-        result = list(csv.DictReader(fh, delimiter="\t"))
+        result = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
     assert list(result[0]) == ["id", "lang", "text", "sentiment", "p_negative", "p_neutral", "p_positive", "topic"]
     assert [(r["id"], r["lang"], r["text"]) for r in result] == rows
     by_id = {r["id"]: r for r in result}
@@ -126,6 +123,55 @@ def test_score_cli_writes_contract_columns(home: Path, tmp_path: Path, scorer: S
     for r in result:
         total = float(r["p_negative"]) + float(r["p_neutral"]) + float(r["p_positive"])
         assert abs(total - 1.0) < 2e-3
+
+
+TRICKY_TEXTS = [
+    '"Great" product, would buy again',
+    '"',
+    '"an opening quote that never closes',
+    "a closing quote only\"",
+    'He said ""hi"" and left',
+    '"""',
+    "",
+    "  spaces kept  ",
+    "a lone\rcarriage return and a \x00 NUL",
+    "앱이 계속 \"멈춰요\"",
+]
+
+
+def score_file(tmp_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run `listening score` on a real file; the output decoded, exactly as written."""
+    from listening.cli import main
+
+    src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
+    src.write_bytes(content)
+    assert main(["score", "--input", str(src), "--output", str(out)]) == 0, capsys.readouterr().err
+    return out.read_bytes().decode("utf-8")
+
+
+def test_score_keeps_every_row_and_every_text_byte(home: Path, scorer: Scorer, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    content = "id\ttext\tlang\n" + "".join(f"{i}\t{t}\tx\n" for i, t in enumerate(TRICKY_TEXTS))
+    lines = score_file(tmp_path, content.encode("utf-8"), capsys).split("\n")
+    assert lines.pop() == ""
+    assert lines[0].split("\t") == ["id", "text", "lang", *cli.OUTPUT_COLUMNS]
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [(r[0], r[1], r[2]) for r in rows] == [(str(i), t, "x") for i, t in enumerate(TRICKY_TEXTS)]
+    assert all(r[3] in ("negative", "neutral", "positive") and len(r) == 8 for r in rows)
+
+
+def test_score_keeps_a_bom_crlf_and_a_10_mb_text(home: Path, scorer: Scorer, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    big = ("The app crashed again, \"support\" never answers. " * 220_000)[:10_000_000]
+    texts = [big, '"quoted" at the start', "short"]
+    content = "\ufefftext\tid\r\n" + "".join(f"{t}\t{i}\r\n" for i, t in enumerate(texts))
+    written = score_file(tmp_path, content.encode("utf-8"), capsys)
+    assert written.startswith("\ufefftext\tid\tsentiment\t")
+    lines = written.removeprefix("\ufeff").split("\r\n")
+    assert lines.pop() == "" and "\n" not in "".join(lines)
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[0] for r in rows] == texts and [r[1] for r in rows] == ["0", "1", "2"]
+    assert rows[0][2] == "negative"
 
 
 @pytest.mark.parametrize(

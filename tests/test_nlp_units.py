@@ -68,7 +68,7 @@ def test_score_without_text_column(tmp_path: Path) -> None:
 def test_score_bad_encoding(tmp_path: Path) -> None:
     src = tmp_path / "in.tsv"
     src.write_bytes("text\n最悪\n".encode("shift_jis"))
-    with pytest.raises(InputError, match="in.tsv: not valid UTF-8"):
+    with pytest.raises(InputError, match="in.tsv:2: not valid UTF-8"):
         run_cli("score", "--input", str(src), "--output", str(tmp_path / "o.tsv"))
 
 
@@ -77,6 +77,51 @@ def test_score_ragged_row(tmp_path: Path) -> None:
     src.write_text("id\ttext\n1\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"in.tsv:2: 1 fields"):
         run_cli("score", "--input", str(src), "--output", str(tmp_path / "o.tsv"))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(b'id\ttext\n1\tfine\n2\t"a quoted\ttab"\n', "in.tsv:3: 3 fields, header has 2 (TSV fields are not quoted",
+                     id="csv-style-quoted-tab"),
+        pytest.param(b'id\ttext\n1\t"a quoted\nline break"\n', "in.tsv:3: 1 fields, header has 2", id="csv-style-line-break"),
+        pytest.param(b"text\nok\n\xff\xfe\n", "in.tsv:3: not valid UTF-8", id="bad-utf8-names-the-line"),
+        pytest.param(b"", "in.tsv: empty file", id="empty"),
+        pytest.param(b"\xef\xbb\xbf", "in.tsv: empty file", id="only-a-bom"),
+        pytest.param(b"text\rone\rtwo\r", "in.tsv: lines end in a bare CR", id="classic-mac-line-ends"),
+        pytest.param(("body\t" * 50 + "\n").encode(), "no 'text' column in header ['body', 'body',", id="no-text-column"),
+    ],
+)
+def test_score_refuses_what_it_cannot_keep_with_one_line_and_exit_2(
+        tmp_path: Path, content: bytes, expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from listening.cli import main
+
+    src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
+    src.write_bytes(content)
+    assert main(["score", "--input", str(src), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("listening score: error: ") and err.count("\n") == 1 and len(err) < 400
+    assert expected in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param('id\ttext\n1\t"Great" product\n2\t"\n3\t"never closed\n4\tclosed"\n5\t\n', id="quotes-lf"),
+        pytest.param('\ufefftext\tid\r\n"a"\t1\r\n\t2\r\nx\ry\t3\r\n', id="bom-crlf"),
+        pytest.param("text\n" + "\"big\" " * 1_500_000 + "\n", id="10-mb-field"),
+    ],
+)
+def test_tsv_reads_and_writes_back_byte_for_byte(tmp_path: Path, content: str) -> None:
+    from listening.nlp.tsv import read_tsv, write_tsv
+
+    src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
+    src.write_bytes(content.encode("utf-8"))
+    table = read_tsv(src)
+    assert len(table.rows) == content.count("\n") - 1
+    write_tsv(out, table.header, table.rows, newline=table.newline, bom=table.bom)
+    assert out.read_bytes() == src.read_bytes()
 
 
 def test_labelled_reader_skips_unlabelled(tmp_path: Path) -> None:

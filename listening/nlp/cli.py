@@ -7,8 +7,6 @@ user mistakes raise :class:`listening.errors.InputError`.
 from __future__ import annotations
 
 import argparse
-import csv
-import os
 import sys
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import numpy as np
 from listening.errors import InputError
 from listening.nlp.data import DEFAULT_MAX_PER_SOURCE, default_data_dir
 from listening.nlp.finetune import PRECISIONS
+from listening.nlp.tsv import read_tsv, write_tsv
 
 OUTPUT_COLUMNS = ("sentiment", "p_negative", "p_neutral", "p_positive", "topic")
 
@@ -27,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "score",
         help="add sentiment and topic columns to a TSV of texts",
         description="Read a UTF-8 TSV with a 'text' column (optional 'lang'; other columns are "
-        "kept) and write it back with sentiment, p_negative, p_neutral, p_positive, topic.",
+        "kept) and write it back with sentiment, p_negative, p_neutral, p_positive, topic. One line per row, "
+        "fields split by tabs and never quoted, so every text is kept byte for byte; a UTF-8 BOM and CRLF are kept.",
     )
     score.add_argument("--input", required=True, type=Path, help="input TSV with a header row")
     score.add_argument("--output", required=True, type=Path, help="output TSV to write")
@@ -92,56 +92,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     conv.set_defaults(func=cmd_convert)
 
 
-def read_tsv(path: Path, required: tuple[str, ...] = ("text",)) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a UTF-8 TSV, with errors that name the file and problem."""
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.reader(fh, delimiter="\t"))
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: file not found") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{path}: is a directory, expected a TSV file") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    except csv.Error as exc:
-        raise InputError(f"{path}: malformed TSV ({exc})") from exc
-    if not rows:
-        raise InputError(f"{path}: empty file, expected a header row with a 'text' column")
-    header, body = rows[0], rows[1:]
-    for column in required:
-        if column not in header:
-            raise InputError(f"{path}: no '{column}' column in header {header}")
-    for lineno, row in enumerate(body, start=2):
-        if len(row) != len(header):
-            raise InputError(f"{path}:{lineno}: {len(row)} fields, header has {len(header)}")
-    return header, body
-
-
 def cmd_score(args: argparse.Namespace) -> int:
-    """`listening score`: append the fixed contract columns to every row."""
+    """`listening score`: append the fixed contract columns to every row, keeping every other byte of it."""
     from listening.nlp.scoring import get_scorer
 
     if args.batch_size < 1:
         raise InputError("--batch-size must be at least 1")
-    header, rows = read_tsv(args.input)
-    text_col = header.index("text")
-    scores = get_scorer(args.model).score([r[text_col] for r in rows], batch_size=args.batch_size)
-    keep = [i for i, name in enumerate(header) if name not in OUTPUT_COLUMNS]
-    out_header = [header[i] for i in keep] + list(OUTPUT_COLUMNS)
-    tmp = args.output.with_name(args.output.name + ".tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
-            writer.writerow(out_header)
-            for row, s in zip(rows, scores, strict=True):
-                writer.writerow(
-                    [row[i] for i in keep]
-                    + [s.sentiment, f"{s.p_negative:.4f}", f"{s.p_neutral:.4f}", f"{s.p_positive:.4f}", s.topic]
-                )
-        os.replace(tmp, args.output)
-    except OSError as exc:
-        raise InputError(f"{args.output}: cannot write output ({exc.strerror})") from exc
-    print(f"scored {len(rows)} rows -> {args.output}", file=sys.stderr)
+    table = read_tsv(args.input)
+    text_col = table.header.index("text")
+    scores = get_scorer(args.model).score([r[text_col] for r in table.rows], batch_size=args.batch_size)
+    keep = [i for i, name in enumerate(table.header) if name not in OUTPUT_COLUMNS]
+    rows = (
+        [row[i] for i in keep]
+        + [s.sentiment, f"{s.p_negative:.4f}", f"{s.p_neutral:.4f}", f"{s.p_positive:.4f}", s.topic]
+        for row, s in zip(table.rows, scores, strict=True)
+    )
+    write_tsv(args.output, [table.header[i] for i in keep] + list(OUTPUT_COLUMNS), rows,
+              newline=table.newline, bom=table.bom)
+    print(f"scored {len(table.rows)} rows -> {args.output}", file=sys.stderr)
     return 0
 
 
@@ -196,10 +164,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.split:
         texts, gold, groups, probs = _validation_probs(args)
     else:
-        header, rows = read_tsv(args.input, required=("text", "label"))
-        col = {name: i for i, name in enumerate(header)}
+        table = read_tsv(args.input, required=("text", "label"))
+        col = {name: i for i, name in enumerate(table.header)}
         texts, gold, groups = [], [], []
-        for lineno, row in enumerate(rows, start=2):
+        for lineno, row in enumerate(table.rows, start=2):
             label = row[col["label"]].strip()
             if label not in ("0", "1", "2"):
                 raise InputError(f"{args.input}:{lineno}: label {label!r} is not 0, 1 or 2")

@@ -24,6 +24,9 @@ from listening.nlp.labels import normalise_labels
 from listening.nlp.topics import TopicTaxonomy
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "sentiment"
+#: The model reads a text's first 256 tokens, which never take this many characters in real text;
+#: tokenising the rest of a 10 MB text would cost ~30 s and 1 GB for nothing.
+READ_CHARS = 20_000
 
 
 def default_model() -> str:
@@ -146,7 +149,7 @@ class Scorer:
 
     def score(self, texts: Sequence[str], batch_size: int = 32) -> list[Score]:
         """Score texts (order preserved); empty texts are scored as they are."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
+        texts = [t[:READ_CHARS] if isinstance(t, str) else "" for t in texts]
         probs, emb = self.backend.forward(texts, batch_size)
         topics = self.taxonomy.assign(emb)
         return [
