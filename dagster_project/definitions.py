@@ -15,7 +15,7 @@ from dagster_project.assets.scoring import brand_day_scores, scored_mentions
 from dagster_project.assets.timeseries import brand_timeseries
 from dagster_project.jobs import cycle_job, digest_job, scoring_backfill_job, timeseries_job
 from dagster_project.resources import ListeningResource
-from dagster_project.schedules import ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule
+from dagster_project.schedules import digest_slack_retry, ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule
 
 
 def _executor() -> dg.ExecutorDefinition | None:
@@ -34,7 +34,7 @@ defs = dg.Definitions(
     assets=[*source_assets, mentions, scored_mentions, brand_day_scores, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest,
             reach_changes, data_retention],
     jobs=[cycle_job, timeseries_job, digest_job, scoring_backfill_job],
-    schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule],
+    schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule, digest_slack_retry],
     executor=_executor(),
     resources={
         # No database_url here: LISTENING_DATABASE_URL is read when a step opens the store, so a password

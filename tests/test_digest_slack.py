@@ -2,13 +2,15 @@
 
 Bot mode posts the headline findings and shares the HTML file in that message's
 thread; webhook mode posts the findings with a link. Each week is posted once,
-a failed upload is retried without a second message, and no token or webhook
-URL reaches metadata, logs or errors.
+a failed post never fails the asset: the week stays pending, the retry schedule
+asks for it, and the next run posts it (an upload without a second message). No
+token or webhook URL reaches metadata, logs or errors.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,7 +19,8 @@ import pytest
 
 import dagster_project.assets.digest as digest_asset
 from dagster_project.resources import ListeningResource
-from listening.digest import build_digest, post_digest, write_digest
+from dagster_project.definitions import defs
+from listening.digest import build_digest, pending_weeks, post_digest, write_digest
 from listening.errors import DeliveryError
 from listening.slack import SlackClient, SlackConfig
 from tests.slack_server import BOT_TOKEN, WEBHOOK_PATH, SlackServer, channel_id
@@ -116,7 +119,9 @@ def test_a_failed_upload_is_retried_without_posting_the_message_twice(
         retried = materialize(setup, instance)
         logged = everything_logged(instance, caplog)
 
-    assert not failed.success and retried.success
+    assert failed.success and retried.success
+    assert slack_meta(failed) == ("pending (bot): Slack files.getUploadURLExternal failed: missing_scope; "
+                                  "the next run of this week posts it")
     assert "Slack files.getUploadURLExternal failed: missing_scope" in logged
     assert len(slack.messages()) == 1, "the retry shares the file under the message already posted"
     [shared] = slack.files.values()
@@ -135,3 +140,53 @@ def test_a_rejected_token_posts_nothing_names_no_secret_and_the_week_stays_open(
         with SlackClient(SlackConfig(bot_token=BOT_TOKEN, channel="#strategy", base_url=slack.api_url)) as client:
             posted = post_digest(setup.store, digest, html, client)
     assert posted.status == "posted" and len(slack.messages()) == 1 and len(slack.files) == 1
+
+
+def retry_tick(setup: SimpleNamespace, instance: dg.DagsterInstance) -> dg.ScheduleExecutionData:
+    schedule = defs.resolve_schedule_def("digest_slack_retry")
+    context = dg.build_schedule_context(instance=instance, resources={"listening": setup.resource},
+                                        repository_def=defs.get_repository_def(),
+                                        scheduled_execution_time=datetime(2026, 11, 16, 9, 45, tzinfo=timezone.utc))
+    return schedule.evaluate_tick(context)
+
+
+@pytest.mark.parametrize("mode", ["webhook answers 500", "bot answers ok:false"])
+def test_slack_down_leaves_the_week_pending_and_the_next_run_posts_it_once(
+        setup: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, mode: str) -> None:
+    caplog.set_level(logging.DEBUG)
+    with SlackServer() as slack, dg.instance_for_test() as instance:
+        if mode.startswith("webhook"):
+            monkeypatch.setenv("LISTENING_SLACK_WEBHOOK_URL", slack.webhook_url)
+            slack.fail_next(5, status=500, retry_after="0")  # every attempt of the first run
+            reason = "Slack webhook: HTTP 500 after 5 attempts"
+        else:
+            bot_env(monkeypatch, slack)
+            slack.missing_scope.add("chat.postMessage")
+            reason = "Slack chat.postMessage failed: missing_scope"
+        assert retry_tick(setup, instance).skip_message == "no digest is waiting for Slack"
+
+        down = materialize(setup, instance)
+        assert down.success and setup.html.exists() and not slack.messages()
+        assert slack_meta(down) == f"pending ({mode.split()[0]}): {reason}; the next run of this week posts it"
+        assert pending_weeks(setup.store) == ["2026-W46"]
+        [request] = retry_tick(setup, instance).run_requests
+        assert request.partition_key == WEEK_KEY and request.job_name in (None, "weekly_digest")
+
+        slack.missing_scope.clear()
+        up = materialize(setup, instance)
+        again = materialize(setup, instance)
+        logged = everything_logged(instance, caplog)
+        after = retry_tick(setup, instance)
+
+    assert up.success and slack_meta(up).startswith(f"posted ({mode.split()[0]}")
+    assert again.success and slack_meta(again).startswith("already posted")
+    [message] = slack.messages()
+    assert "2026-W46" in message["text"]
+    assert len(slack.files) == (1 if mode.startswith("bot") else 0)
+    assert pending_weeks(setup.store) == [] and after.skip_message == "no digest is waiting for Slack"
+    assert reason in logged and BOT_TOKEN not in logged and "s3cr3t" not in logged
+
+
+def test_the_retry_schedule_waits_while_slack_is_not_configured(setup: SimpleNamespace) -> None:
+    with dg.instance_for_test() as instance:
+        assert retry_tick(setup, instance).skip_message == "Slack is not configured"

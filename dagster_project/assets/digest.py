@@ -13,7 +13,8 @@ weekly = dg.WeeklyPartitionsDefinition(start_date="2025-01-06", day_offset=1)
 @dg.asset(group_name="digest", deps=["scored_mentions", "crisis_alerts", "reach_changes"], partitions_def=weekly, kinds={"python", "html"},
           description="Weekly competitor digest: what changed, share of voice (mentions and reach), sentiment trend, "
           "themes with quoted posts, competitors' own posts and campaigns, reach changes, our crises; HTML + Markdown files under "
-          "$LISTENING_HOME/digests, posted to Slack once per week when Slack is configured.")
+          "$LISTENING_HOME/digests, posted to Slack once per week when Slack is configured (a failed post stays pending and is "
+          "retried by the next run, never failing the asset).")
 def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
     week = partition_to_week(context.partition_key)
     store, config = listening.store(), listening.config()
@@ -22,7 +23,8 @@ def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: Liste
                           reach_changes=stored_changes(store, bounds.start, bounds.end))
     files = write_digest(digest)
     slack = deliver_digest(store, digest, files.html)
-    context.log.info(f"digest {week}: {files.html}; Slack: {slack.describe()}")
+    log = context.log.warning if slack.status == "pending" else context.log.info
+    log(f"digest {week}: {files.html}; Slack: {slack.describe()}")
     figures = digest.key_figures()
     return dg.MaterializeResult(metadata={
         "week": dg.MetadataValue.text(week),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from listening.digest._build import build_digest
 from listening.digest._charts import charts as render_charts
-from listening.digest._deliver import DigestPost, deliver_digest, digest_location, post_digest
+from listening.digest._deliver import DigestPost, deliver_digest, digest_location, pending_weeks, post_digest
 from listening.digest._model import (
     Activity, BrandSentiment, BrandShare, Campaign, Crisis, Digest, Methodology, Movement, Post, ReachChange, Theme,
 )
@@ -27,7 +27,7 @@ __all__ = [
     "Activity", "BrandSentiment", "BrandShare", "Campaign", "Crisis", "Digest", "DigestFiles", "DigestPost", "Methodology",
     "Movement", "Post", "ReachChange", "Theme", "Week", "build_digest", "data_uri", "default_out_dir", "deliver_digest",
     "digest_command", "digest_location", "embedded_markdown", "last_complete_week", "parse_week", "partition_to_week",
-    "post_digest", "render_charts", "render_html", "render_markdown", "slack_message", "week_bounds", "week_partition_key",
+    "pending_weeks", "post_digest", "render_charts", "render_html", "render_markdown", "slack_message", "week_bounds", "week_partition_key",
     "write_digest",
 ]
 

@@ -5,6 +5,10 @@ overlap or a run is retried. So the week is claimed in the store's ``digest_post
 table before anything is sent, and the message ts is recorded as soon as the message
 is out: a retry after a failed upload shares the file without posting the message
 again. Re-running a week that was posted rewrites its files but posts nothing.
+
+A post that Slack refuses or never answers does not fail the digest: the files are
+written, the week's row stays without ``posted_at`` (pending), and the next run of that
+week posts it — the ``digest_slack_retry`` schedule starts one for every pending week.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from listening.digest._model import Digest
 from listening.digest._render import slack_message
-from listening.errors import ConfigError, StoreError
+from listening.errors import ConfigError, DeliveryError, StoreError
 from listening.http import redact_url
 from listening.slack import SlackClient
 from listening.store import Store, digest_posts
@@ -44,6 +48,7 @@ class DigestPost:
     channel: str = ""
     ts: str = ""
     file_id: str = ""
+    reason: str = ""
 
     def describe(self) -> str:
         """One line for asset metadata and the terminal."""
@@ -51,6 +56,8 @@ class DigestPost:
             return "not configured (set LISTENING_SLACK_WEBHOOK_URL, or LISTENING_SLACK_BOT_TOKEN and LISTENING_SLACK_CHANNEL)"
         if self.status == "busy":
             return "another run is posting this week's digest"
+        if self.status == "pending":
+            return f"pending ({self.mode}): {self.reason}; the next run of this week posts it"
         where = ", ".join(f"{k} {v}" for k, v in (("channel", self.channel), ("ts", self.ts), ("file", self.file_id)) if v)
         return f"{self.status} ({self.mode}{': ' + where if where else ''})"
 
@@ -68,13 +75,32 @@ def digest_location(html: Path, base_url: str = "") -> str:
 
 
 def deliver_digest(store: Store, digest: Digest, html: Path, env: Mapping[str, str] | None = None) -> DigestPost:
-    """Post the digest when Slack is configured in ``LISTENING_SLACK_*`` (else report that it is not)."""
+    """Post the digest when Slack is configured in ``LISTENING_SLACK_*`` (else report that it is not).
+
+    A failed post is reported as pending, not raised: the week stays open in ``digest_posts``.
+    """
     env = os.environ if env is None else env
     client = SlackClient.from_env(env)
     if client is None:
         return DigestPost("not configured")
     with client:
-        return post_digest(store, digest, html, client, base_url=env.get("LISTENING_DIGEST_BASE_URL", "").strip())
+        try:
+            return post_digest(store, digest, html, client, base_url=env.get("LISTENING_DIGEST_BASE_URL", "").strip())
+        except DeliveryError as exc:
+            log.warning("digest %s not posted to Slack, left pending for the next run: %s", digest.week, exc)
+            return DigestPost("pending", client.config.mode, reason=str(exc))
+
+
+def pending_weeks(store: Store) -> list[str]:
+    """ISO weeks whose digest Slack has not taken yet, oldest first (a week another run is posting right now excepted)."""
+    t, now = digest_posts, datetime.now(timezone.utc)
+    q = (sa.select(t.c.week).where(t.c.posted_at.is_(None))
+         .where(sa.or_(t.c.claimed_at.is_(None), t.c.claimed_at < now - LEASE)).order_by(t.c.week))
+    try:
+        with store.engine.connect() as conn:
+            return list(conn.execute(q).scalars())
+    except SQLAlchemyError as exc:
+        raise StoreError(f"reading the digests waiting for Slack failed: {exc.__class__.__name__}") from exc
 
 
 def post_digest(store: Store, digest: Digest, html: Path, client: SlackClient, *, base_url: str = "") -> DigestPost:
