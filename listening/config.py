@@ -369,7 +369,8 @@ def _check_size(data: Any, path: Path) -> None:
             raise ConfigError(f"{path}: {top}: expands to more than {MAX_VALUES:,} values through YAML anchors "
                               "and aliases (&name / *name); a listening config has a few hundred")
         if depth > MAX_DEPTH:
-            raise ConfigError(f"{path}: {top}: nested more than {MAX_DEPTH} levels deep (an anchor that contains itself?)")
+            raise ConfigError(f"{path}: {top}: nested more than {MAX_DEPTH} levels deep "
+                              "(a listening config has a few; an anchor that contains itself?)")
         if isinstance(node, dict):
             stack.extend((v, depth + 1, str(k) if depth == 0 else top) for k, v in node.items())
         elif isinstance(node, list):
@@ -407,6 +408,8 @@ def load_config(path: str | Path) -> ListeningConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read (a listening config has a few levels)") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with at least 'brands', got {type(data).__name__}")
     _check_size(data, path)
