@@ -19,7 +19,7 @@ import pytest
 
 import dagster_project.assets.digest as digest_asset
 from dagster_project.resources import ListeningResource
-from dagster_project.definitions import defs
+from dagster_project.schedules import digest_slack_retry
 from listening.digest import build_digest, pending_weeks, post_digest, write_digest
 from listening.errors import DeliveryError
 from listening.slack import SlackClient, SlackConfig
@@ -142,12 +142,11 @@ def test_a_rejected_token_posts_nothing_names_no_secret_and_the_week_stays_open(
     assert posted.status == "posted" and len(slack.messages()) == 1 and len(slack.files) == 1
 
 
-def retry_tick(setup: SimpleNamespace, instance: dg.DagsterInstance) -> dg.ScheduleExecutionData:
-    schedule = defs.resolve_schedule_def("digest_slack_retry")
-    context = dg.build_schedule_context(instance=instance, resources={"listening": setup.resource},
-                                        repository_def=defs.get_repository_def(),
+def retry_tick(setup: SimpleNamespace) -> list[dg.RunRequest] | dg.SkipReason:
+    """What the hourly retry schedule asks for, evaluated against the test store."""
+    context = dg.build_schedule_context(resources={"listening": setup.resource},
                                         scheduled_execution_time=datetime(2026, 11, 16, 9, 45, tzinfo=timezone.utc))
-    return schedule.evaluate_tick(context)
+    return digest_slack_retry(context)
 
 
 @pytest.mark.parametrize("mode", ["webhook answers 500", "bot answers ok:false"])
@@ -163,30 +162,30 @@ def test_slack_down_leaves_the_week_pending_and_the_next_run_posts_it_once(
             bot_env(monkeypatch, slack)
             slack.missing_scope.add("chat.postMessage")
             reason = "Slack chat.postMessage failed: missing_scope"
-        assert retry_tick(setup, instance).skip_message == "no digest is waiting for Slack"
+        assert retry_tick(setup) == dg.SkipReason("no digest is waiting for Slack")
 
         down = materialize(setup, instance)
         assert down.success and setup.html.exists() and not slack.messages()
         assert slack_meta(down) == f"pending ({mode.split()[0]}): {reason}; the next run of this week posts it"
         assert pending_weeks(setup.store) == ["2026-W46"]
-        [request] = retry_tick(setup, instance).run_requests
-        assert request.partition_key == WEEK_KEY and request.job_name in (None, "weekly_digest")
+        [request] = retry_tick(setup)
+        assert request.partition_key == WEEK_KEY
 
         slack.missing_scope.clear()
         up = materialize(setup, instance)
         again = materialize(setup, instance)
         logged = everything_logged(instance, caplog)
-        after = retry_tick(setup, instance)
+        after = retry_tick(setup)
 
     assert up.success and slack_meta(up).startswith(f"posted ({mode.split()[0]}")
     assert again.success and slack_meta(again).startswith("already posted")
     [message] = slack.messages()
     assert "2026-W46" in message["text"]
     assert len(slack.files) == (1 if mode.startswith("bot") else 0)
-    assert pending_weeks(setup.store) == [] and after.skip_message == "no digest is waiting for Slack"
+    assert pending_weeks(setup.store) == [] and after == dg.SkipReason("no digest is waiting for Slack")
     assert reason in logged and BOT_TOKEN not in logged and "s3cr3t" not in logged
 
 
-def test_the_retry_schedule_waits_while_slack_is_not_configured(setup: SimpleNamespace) -> None:
-    with dg.instance_for_test() as instance:
-        assert retry_tick(setup, instance).skip_message == "Slack is not configured"
+def test_the_retry_schedule_runs_hourly_and_waits_while_slack_is_not_configured(setup: SimpleNamespace) -> None:
+    assert digest_slack_retry.job_name == "weekly_digest" and digest_slack_retry.cron_schedule == "45 * * * *"
+    assert retry_tick(setup) == dg.SkipReason("Slack is not configured")
