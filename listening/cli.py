@@ -60,13 +60,53 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0 if len(report.failed) < len(report.tasks) or not report.tasks else 1
 
 
-def cmd_mentions(args: argparse.Namespace) -> int:
-    from listening.pipeline import open_store
-    from listening.render import mentions_table
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
 
-    rows = open_store().mention_frame_rows(brand=args.brand, source=args.source, lang=args.lang,
-                                           since=args.since, until=args.until, limit=args.limit)
-    print(mentions_table(rows, width=args.width))
+
+def _reach_floor(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {number}")
+    return number
+
+
+def cmd_mentions(args: argparse.Namespace) -> int:
+    from listening.export import write_mentions
+    from listening.pipeline import open_store
+    from listening.render import mentions_lines
+    from listening.store import MentionFilter, browse_mentions
+
+    if args.format == "parquet" and args.output is None:
+        raise InputError("--format parquet writes a binary file: name it with --output FILE")
+    where = MentionFilter(brand=args.brand, source=args.source, lang=args.lang, since=args.since, until=args.until,
+                          sentiment=args.sentiment, topic=args.topic, min_reach=args.min_reach, text=args.text, own=args.own)
+    limit = args.limit if args.limit is not None else (20 if args.format == "table" else None)
+    rows = browse_mentions(open_store(), where, limit)
+    if args.format != "table":
+        n = write_mentions(rows, args.format, args.output if args.output else sys.stdout.buffer)
+        if args.output:
+            print(f"{n} mention(s) written to {args.output}", file=sys.stderr)
+        return 0
+    if not rows:
+        print("no mentions match (widen the filters or --since, or run `listening demo` / `listening fetch` first)", file=sys.stderr)
+        return 0
+    lines = mentions_lines(rows, width=args.width)
+    if args.output:
+        args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"{len(rows)} mention(s) written to {args.output}", file=sys.stderr)
+        return 0
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -138,14 +178,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch)
 
-    p = sub.add_parser("mentions", help="list stored mentions as a table", description="Lists stored mentions, newest first.")
+    p = sub.add_parser("mentions", help="list, filter and export stored mentions with sentiment, topic and reach",
+                       description="Lists stored mentions newest first with their latest score: sentiment and the model's "
+                       "probability for it (p), topic, reach (the largest of views, followers, likes and score the source "
+                       "gives) and link. '–' marks a mention not scored yet; sentiment and topic filters leave those out. "
+                       "--format csv/jsonl/parquet exports the same columns unshortened (with polars) to --output FILE "
+                       "or, for csv and jsonl, to stdout.")
     p.add_argument("--brand", help="brand key, e.g. orbitly")
     p.add_argument("--source", help="source kind, e.g. hackernews")
     p.add_argument("--lang", help="language code, e.g. ko")
     p.add_argument("--since", type=_parse_time, help="ISO-8601 time or age (6h, 3d)")
     p.add_argument("--until", type=_parse_time, help="ISO-8601 time or age (6h, 3d)")
-    p.add_argument("--limit", type=int, default=20, help="rows to show (default 20)")
-    p.add_argument("--width", type=int, default=100, help="characters per line (default 100)")
+    p.add_argument("--sentiment", choices=["negative", "neutral", "positive"], help="only mentions scored so")
+    p.add_argument("--topic", help="only mentions of this topic, e.g. pricing")
+    p.add_argument("--min-reach", type=_reach_floor, metavar="N", help="only mentions with reach of at least N")
+    p.add_argument("--text", metavar="WORDS", help="only mentions whose title or text contains WORDS (any script, "
+                   "case-insensitive for ASCII letters)")
+    p.add_argument("--own", action=argparse.BooleanOptionalAction, default=None,
+                   help="--own: only the brands' own posts; --no-own: only what others say (default: both)")
+    p.add_argument("--format", choices=["table", "csv", "jsonl", "parquet"], default="table",
+                   help="output format (default table; parquet needs --output)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--limit", type=_positive_int, help="at most this many mentions, newest first "
+                   "(default: 20 for the table, every match for an export)")
+    p.add_argument("--width", type=_positive_int, default=120,
+                   help="table width in terminal columns, up to the link (default 120; the mention text takes what is left)")
     p.set_defaults(func=cmd_mentions)
 
     p = sub.add_parser("config", help="work with listening config files", description="Work with listening config files.")
@@ -201,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ListeningError as exc:
         print(f"listening {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly, as `cat` and `grep` do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -64,14 +64,62 @@ def mentions_markdown(rows: Iterable[Mapping[str, Any]], limit: int = 10) -> str
     return "\n".join(lines)
 
 
-def mentions_table(rows: list[Mapping[str, Any]], width: int = 100) -> str:
-    """A fixed-width terminal table."""
-    if not rows:
-        return "no mentions match (try a wider --since, or run `listening demo` / `listening fetch` first)"
-    head = f"{'published (UTC)':16}  {'brand':10} {'source':12} {'lang':4}  mention"
-    text_width = max(20, width - len(head) + len("mention"))
-    lines = [head, "-" * min(width, len(head) + text_width - len("mention"))]
+def cells(text: str) -> int:
+    """Terminal columns ``text`` takes: wide (CJK) characters take two.
+
+    >>> cells("abc"), cells("오류")
+    (3, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut (with an ellipsis) and padded to exactly ``width`` terminal columns.
+
+    >>> fit("로그인 오류가 계속", 9) + "|"
+    '로그인 …  |'
+    >>> fit("ok", 4) + "|"
+    'ok  |'
+    """
+    if cells(text) > width:
+        out, used = [], 0
+        for ch in text:
+            w = cells(ch)
+            if used + w > width - 1:
+                break
+            out.append(ch)
+            used += w
+        text = "".join(out) + "…"
+    return text + " " * (width - cells(text))
+
+
+_SHORT = {"negative": "neg", "neutral": "neu", "positive": "pos"}
+
+
+def _sentiment_cell(row: Mapping[str, Any]) -> str:
+    if not row.get("sentiment"):
+        return "–"
+    p = row.get("p")
+    return f"{_SHORT.get(row['sentiment'], row['sentiment'])} {p:.2f}" if p is not None else str(row["sentiment"])
+
+
+def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Iterator[str]:
+    """Fixed-width terminal lines: time, brand, source, language, sentiment with its probability, topic, reach, text, link.
+
+    The mention text is cut so each line up to the link fits ``width`` columns (wide CJK characters
+    count twice); the link follows whole, so it stays clickable. "–" marks a mention not scored yet.
+    """
+    head = f"{'published (UTC)':16}  {'brand':10} {'source':11} {'lang':4} {'sentiment':9} {'topic':14} {'reach':>9}  "
+    text_width = max(10, width - len(head))
+    yield head + fit("mention", text_width) + "  link"
+    yield "-" * (len(head) + text_width + 6)
     for r in rows:
         when = r["published_at"].strftime("%Y-%m-%d %H:%M")
-        lines.append(f"{when:16}  {clean(r['brand'], 10):10} {r['source']:12} {r['lang']:4}  {clean(r['title'] or r['text'], text_width)}")
-    return "\n".join(lines)
+        yield (f"{when:16}  {fit(clean(r['brand'], 40), 10)} {fit(clean(r['source'], 40), 11)} {fit(clean(r['lang'], 8), 4)} "
+               f"{_sentiment_cell(r):9} {fit(clean(r.get('topic') or '–', 40), 14)} {r.get('reach') or 0:>9,}  "
+               f"{fit(clean(r.get('title') or r.get('text') or '', 400), text_width)}  {safe_link(r.get('url') or '') or ''}")
+
+
+def mentions_table(rows: Iterable[Mapping[str, Any]], width: int = 120) -> str:
+    """:func:`mentions_lines` as one string."""
+    return "\n".join(mentions_lines(rows, width))

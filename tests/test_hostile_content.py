@@ -173,12 +173,14 @@ def test_dagster_metadata_shows_hostile_posts_inertly(pipeline: dict[str, Any]) 
 
 
 def test_terminal_table_and_markdown_helpers_stay_inert(pipeline: dict[str, Any]) -> None:
-    from listening.render import mentions_table
+    from listening.render import cells, mentions_table
+    from listening.store import browse_mentions
 
     rows = pipeline["store"].mention_frame_rows()
     assert_inert(mentions_markdown(rows, limit=50), "mentions_markdown")
-    table = mentions_table(rows, width=120)
-    assert "\u202e" not in table and "\x00" not in table and max(map(len, table.splitlines())) <= 130
+    table = mentions_table(browse_mentions(pipeline["store"]), width=120)
+    assert "\u202e" not in table and "\x00" not in table
+    assert max(cells(line.split("  http")[0]) for line in table.splitlines()) <= 120, "only the link runs past the width"
 
 
 def test_slack_alert_blocks_show_hostile_posts_inertly(pipeline: dict[str, Any]) -> None:

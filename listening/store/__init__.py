@@ -22,13 +22,18 @@ from listening.store._schema import (
     scores,
     skipped_items,
 )
+from listening.store._browse import REACH_COLUMNS, SENTIMENTS, MentionFilter, browse_mentions
 from listening.store._store import Store, database_url, listening_home, mention_row, redact_url, storable
 
 __all__ = [
+    "MentionFilter",
+    "REACH_COLUMNS",
+    "SENTIMENTS",
     "Store",
     "UtcDateTime",
     "alerts",
     "brand_hourly",
+    "browse_mentions",
     "cursors",
     "database_url",
     "detector_state",
