@@ -147,8 +147,9 @@ def cmd_reach_changes(args: argparse.Namespace) -> int:
 def cmd_digest(args: argparse.Namespace) -> int:
     from listening.digest import digest_command
 
-    path = digest_command(args.week, args.lang, args.out, _config_path(args))
-    print(f"wrote {path} (Markdown and charts beside it)")
+    files = digest_command(args.week, args.lang, args.out, _config_path(args))
+    said = {"none": "wrote", "same": "rewrote (unchanged)", "different": "replaced (the store changed since it was written)"}
+    print(f"{said[files.previous]} {files.html} (Markdown and charts beside it)")
     return 0
 
 
@@ -235,11 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reach_changes)
 
     p = sub.add_parser("digest", help="write the weekly competitor digest (HTML + Markdown + charts) for one ISO week",
-                       description="Builds the weekly competitor digest for one ISO week from the store and writes "
-                       "digest-<week>.html (self-contained), digest-<week>.md and chart PNGs.")
+                       description="Builds the weekly competitor digest for one ISO week from the store, the same document "
+                       "the Dagster asset weekly_competitor_digest builds (reach changes included), and writes "
+                       "digest-<week>.html (self-contained), digest-<week>.md and chart PNGs. A week that has not ended "
+                       "(in project.timezone), or that ended before the store's first mention, is refused with exit code 2.")
     p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W46")
     p.add_argument("--lang", choices=["en", "ko", "ja"], help="digest language (default: project.digest_language)")
-    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: $LISTENING_HOME/digests)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="output folder (default: $LISTENING_HOME/digests for the project's language, where the asset writes "
+                   "the same files, and $LISTENING_HOME/digests/<lang> for another language, so it never replaces them); "
+                   "the command says whether it replaced a file with different content")
     p.add_argument("--config", help="listening config YAML (default: $LISTENING_CONFIG, else the demo replay)")
     p.set_defaults(func=cmd_digest)
 

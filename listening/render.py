@@ -77,7 +77,7 @@ def fit(text: str, width: int) -> str:
     """``text`` cut (with an ellipsis) and padded to exactly ``width`` terminal columns.
 
     >>> fit("로그인 오류가 계속", 9) + "|"
-    '로그인 …  |'
+    '로그인 … |'
     >>> fit("ok", 4) + "|"
     'ok  |'
     """

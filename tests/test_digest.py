@@ -87,8 +87,8 @@ def test_reach_changes_from_the_reach_detector(store) -> None:
                                direction="down", magnitude=-0.35, attribution="platform", ci_low=-0.5, ci_high=-0.2,
                                detected_at=datetime(2026, 11, 12, tzinfo=timezone.utc), posts_after=6)
     r = build_digest(store, config(), "2026-W46", MODEL, reach_changes=[change]).reach_changes[0]
-    assert (r.platform, r.account, r.change, r.at) == ("bluesky", "@rival.example", -0.35, "2026-11-10T00:00:00+00:00")
-    assert r.summary == "platform; 95% CI -50%…-20%"
+    assert (r.platform, r.account, r.change, r.at, r.decided) == ("bluesky", "@rival.example", -0.35, "2026-11-10", "2026-11-12")
+    assert (r.ci_low, r.ci_high, r.attribution, r.posts_after) == (-0.5, -0.2, "platform", 6)
 
 
 def test_rerun_is_byte_identical(store, tmp_path: Path) -> None:
@@ -152,7 +152,7 @@ def test_digest_command_writes_into_out_dir(store, tmp_path: Path, monkeypatch: 
     path.write_text("project: {name: acme-listening}\nbrands:\n  - {key: acme, name: Acme, own: true}\n"
                     "  - {key: rival, name: Rival}\n  - {key: other, name: Other Co}\n", encoding="utf-8")
     monkeypatch.setenv("LISTENING_DATABASE_URL", str(store.engine.url))
-    html = digest_command("2026-W46", "ko", tmp_path / "out", path, model_id=MODEL)
+    html = digest_command("2026-W46", "ko", tmp_path / "out", path, model_id=MODEL).html
     assert html == tmp_path / "out" / "digest-2026-W46.html" and "점유율" in html.read_text(encoding="utf-8")
     with pytest.raises(InputError):
         digest_command("46", None, tmp_path / "out", path, model_id=MODEL)

@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from listening.digest import build_digest, deliver_digest, embedded_markdown, partition_to_week, week_bounds, write_digest
+from listening.digest import deliver_digest, embedded_markdown, partition_to_week, weekly_digest, write_digest
 from listening.nlp.scoring import get_scorer
-from listening.reach import stored_changes
 from dagster_project.resources import ListeningResource
 
 weekly = dg.WeeklyPartitionsDefinition(start_date="2025-01-06", day_offset=1)
@@ -13,14 +12,13 @@ weekly = dg.WeeklyPartitionsDefinition(start_date="2025-01-06", day_offset=1)
 @dg.asset(group_name="digest", deps=["scored_mentions", "crisis_alerts", "reach_changes"], partitions_def=weekly, kinds={"python", "html"},
           description="Weekly competitor digest: what changed, share of voice (mentions and reach), sentiment trend, "
           "themes with quoted posts, competitors' own posts and campaigns, reach changes, our crises; HTML + Markdown files under "
-          "$LISTENING_HOME/digests, posted to Slack once per week when Slack is configured (a failed post stays pending and is "
-          "retried by the next run, never failing the asset).")
+          "$LISTENING_HOME/digests (the same document `listening digest` writes), posted to Slack once per week when Slack "
+          "is configured (a failed post stays pending and is retried by the next run, never failing the asset). A week that "
+          "ended before the store's first mention fails with that reason.")
 def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
     week = partition_to_week(context.partition_key)
-    store, config = listening.store(), listening.config()
-    bounds = week_bounds(week, config.project.timezone, config.project.week_start)
-    digest = build_digest(store, config, week, get_scorer().model_id,
-                          reach_changes=stored_changes(store, bounds.start, bounds.end))
+    store = listening.store()
+    digest = weekly_digest(store, listening.config(), week, get_scorer().model_id)
     files = write_digest(digest)
     slack = deliver_digest(store, digest, files.html)
     log = context.log.warning if slack.status == "pending" else context.log.info

@@ -3,13 +3,14 @@
 import dagster as dg
 
 from listening.pipeline import now
-from listening.reach import changes_markdown, track_reach
+from listening.reach import ReachConfig, changes_markdown, track_reach
 from listening.slack import SlackClient
 from dagster_project.resources import ListeningResource
 
 
 @dg.asset(group_name="reach", deps=["mastodon_mentions", "bluesky_mentions"], kinds={"python", "sql", "slack"},
-          description="Engagement per follower of every tracked account, normalised to a post age of 24 h; durable "
+          description=f"Engagement per follower of every tracked account, normalised to a post age of "
+          f"{ReachConfig().reference_hours:g} h (the reach model's reference age); durable "
           "changes found by change-point detection and attributed to the platform (competitors moved too: an "
           "algorithm change) or to the account (its own content). Table reach_changes; a Slack notice for "
           "platform-wide changes and own-account changes when Slack is configured.")

@@ -20,25 +20,28 @@ from listening.digest._model import (
     Activity, BrandSentiment, BrandShare, Campaign, Crisis, Digest, Methodology, Movement, Post, ReachChange, Theme,
 )
 from listening.digest._render import data_uri, render_html, render_markdown, slack_message
+from listening.digest._weekly import DigestNotReady, check_week, newest_complete_week, weekly_digest
 from listening.digest._weeks import Week, last_complete_week, parse_week, partition_to_week, week_bounds, week_partition_key
 from listening.store import listening_home
+from listening.utc import now as clock
 
 __all__ = [
-    "Activity", "BrandSentiment", "BrandShare", "Campaign", "Crisis", "Digest", "DigestFiles", "DigestPost", "Methodology",
-    "Movement", "Post", "ReachChange", "Theme", "Week", "build_digest", "data_uri", "default_out_dir", "deliver_digest",
-    "digest_command", "digest_location", "embedded_markdown", "last_complete_week", "parse_week", "partition_to_week",
-    "pending_weeks", "post_digest", "render_charts", "render_html", "render_markdown", "slack_message", "week_bounds", "week_partition_key",
-    "write_digest",
+    "Activity", "BrandSentiment", "BrandShare", "Campaign", "Crisis", "Digest", "DigestFiles", "DigestNotReady", "DigestPost",
+    "Methodology", "Movement", "Post", "ReachChange", "Theme", "Week", "build_digest", "check_week", "data_uri",
+    "default_out_dir", "deliver_digest", "digest_command", "digest_location", "embedded_markdown", "last_complete_week",
+    "newest_complete_week", "parse_week", "partition_to_week", "pending_weeks", "post_digest", "render_charts", "render_html",
+    "render_markdown", "slack_message", "week_bounds", "week_partition_key", "weekly_digest", "write_digest",
 ]
 
 
 @dataclass(frozen=True)
 class DigestFiles:
-    """What :func:`write_digest` wrote."""
+    """What :func:`write_digest` wrote; ``previous`` says what the HTML replaced: "none", "same" or "different"."""
 
     html: Path
     markdown: Path
     charts: dict[str, Path]
+    previous: str = "none"
 
 
 def default_out_dir() -> Path:
@@ -63,9 +66,11 @@ def write_digest(digest: Digest, out_dir: Path | None = None) -> DigestFiles:
     for name, png in pngs.items():
         _write(chart_paths[name], png)
     html_path, md_path = out / f"{stem}.html", out / f"{stem}.md"
-    _write(html_path, render_html(digest, pngs).encode("utf-8"))
+    html = render_html(digest, pngs).encode("utf-8")
+    previous = "none" if not html_path.exists() else "same" if html_path.read_bytes() == html else "different"
+    _write(html_path, html)
     _write(md_path, render_markdown(digest, {n: p.name for n, p in chart_paths.items()}).encode("utf-8"))
-    return DigestFiles(html_path, md_path, chart_paths)
+    return DigestFiles(html_path, md_path, chart_paths, previous)
 
 
 def embedded_markdown(digest: Digest) -> str:
@@ -74,10 +79,14 @@ def embedded_markdown(digest: Digest) -> str:
 
 
 def digest_command(week: str, lang: str | None = None, out_dir: Path | None = None, config_path: Path | None = None,
-                   *, model_id: str | None = None) -> Path:
-    """``listening digest``: build and write one week's digest; returns the HTML path.
+                   *, model_id: str | None = None) -> DigestFiles:
+    """``listening digest``: the same document the Dagster asset writes for the week (:func:`weekly_digest`).
 
-    Without ``model_id`` the current scorer's id is used (loading the model once).
+    Without ``out_dir`` the project's digest language goes to :func:`default_out_dir`, the files the
+    asset writes and Slack links to: the CLI writes the same document there, and
+    :attr:`DigestFiles.previous` says whether it differed (the store changed since). Another language
+    goes to ``default_out_dir()/<lang>``, so it never replaces the project-language digest. Without
+    ``model_id`` the current scorer's id is used (loading the model once).
     """
     from listening.i18n import labels
     from listening.pipeline import open_config, open_store
@@ -86,9 +95,13 @@ def digest_command(week: str, lang: str | None = None, out_dir: Path | None = No
     if lang is not None:
         labels(lang)
     with open_config(config_path) as config:
+        store = open_store()
+        check_week(store, config, week, clock())
         if model_id is None:
             from listening.nlp.scoring import get_scorer
 
             model_id = get_scorer().model_id
-        digest = build_digest(open_store(), config, week, model_id, lang=lang)
-    return write_digest(digest, out_dir).html
+        digest = weekly_digest(store, config, week, model_id, lang=lang)
+        if out_dir is None:
+            out_dir = default_out_dir() if digest.lang == config.project.digest_language else default_out_dir() / digest.lang
+    return write_digest(digest, out_dir)

@@ -48,18 +48,35 @@ def share_of_voice_chart(digest: Digest) -> bytes:
     return _png(fig)
 
 
+def trend_extent(digest: Digest) -> tuple[int, tuple[float, float]]:
+    """Where the trend chart starts (the first week any brand has data) and its y range (the data's, with 0 in view).
+
+    Weeks before listening began are left off rather than drawn empty, and the axis spans what the
+    brands' net sentiment actually reached, so a move from +0.10 to +0.25 is visible.
+    """
+    values = [v for s in digest.sentiment for v in s.trend if v is not None]
+    first = min((i for s in digest.sentiment for i, v in enumerate(s.trend) if v is not None),
+                default=len(digest.trend_weeks) - 1)
+    low, high = min([0.0, *values]), max([0.0, *values])
+    pad = max(0.1 * (high - low), 0.05)
+    return first, (max(-1.05, low - pad), min(1.05, high + pad))
+
+
 def sentiment_trend_chart(digest: Digest) -> bytes:
-    """Net sentiment per brand over the trend weeks; gaps where a brand had no mentions."""
+    """Net sentiment per brand over the weeks that have data; gaps where a brand had no mentions."""
     fig = Figure(figsize=(8, 3.6))
     ax = fig.add_subplot(1, 1, 1)
-    x = list(range(len(digest.trend_weeks)))
+    first, ylim = trend_extent(digest)
+    weeks = digest.trend_weeks[first:]
+    x = list(range(len(weeks)))
     for i, s in enumerate(sorted(digest.sentiment, key=lambda s: s.brand)):
-        values = [float("nan") if v is None else v for v in s.trend]
-        ax.plot(x, values, marker="o", markersize=3, linewidth=2.2 if s.brand in _own(digest) else 1.4,
+        values = [float("nan") if v is None else v for v in s.trend[first:]]
+        ax.plot(x, values, marker="o", markersize=4, linewidth=2.2 if s.brand in _own(digest) else 1.4,
                 color=_PALETTE[i % len(_PALETTE)], label=s.brand)
     ax.axhline(0, color="#888888", linewidth=0.8)
-    ax.set_xticks(x, [w[-3:] for w in digest.trend_weeks])
-    ax.set_ylim(-1.05, 1.05)
+    ax.set_xticks(x, [w[-3:] for w in weeks])
+    ax.set_xlim(-0.5, max(len(weeks) - 0.5, 0.5))
+    ax.set_ylim(*ylim)
     ax.set_ylabel("net sentiment")
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)

@@ -6,8 +6,10 @@ characters dropped, length capped); renderers still escape it for their format.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from listening.render import clean, safe_link
@@ -131,7 +133,12 @@ class Campaign:
 
 @dataclass(frozen=True)
 class ReachChange:
-    """A change in own/competitor reach, from the reach model (``listening.reach``) when it lands."""
+    """A change in an own or competitor account's reach, as the digest tells it.
+
+    ``before``/``after`` are rates in ``metric`` units; ``change`` is relative (``-0.35`` = 35 % lower)
+    with its 95 % interval ``ci_low``…``ci_high``; ``at`` and ``decided`` are the days it began and
+    was confirmed; ``summary`` says what it means (a platform change or the account's own content).
+    """
 
     brand: str
     account: str
@@ -143,6 +150,11 @@ class ReachChange:
     at: str
     url: str
     summary: str
+    ci_low: float | None = None
+    ci_high: float | None = None
+    attribution: str = ""
+    decided: str = ""
+    posts_after: int | None = None
 
     @classmethod
     def from_any(cls, item: Any) -> "ReachChange":
@@ -156,35 +168,51 @@ class ReachChange:
         """Lenient: unknown keys ignored, numbers coerced, text cleaned, links kept only if http(s).
 
         Understands the reach detector's fields too: ``magnitude`` (relative change),
-        ``changed_at``, ``attribution`` and ``ci_low``/``ci_high``.
+        ``changed_at``/``detected_at`` (shown as days), ``attribution`` and ``ci_low``/``ci_high``.
 
         >>> r = ReachChange.from_dict({"account": "@acme", "platform": "bluesky", "magnitude": -0.35,
-        ...                            "attribution": "platform", "ci_low": -0.5, "ci_high": -0.2})
-        >>> r.change, r.summary
-        (-0.35, 'platform; 95% CI -50%…-20%')
+        ...                            "attribution": "platform", "ci_low": -0.5, "ci_high": -0.2,
+        ...                            "changed_at": "2026-11-10T06:30:00+00:00"})
+        >>> r.change, r.ci_low, r.at, r.summary
+        (-0.35, -0.5, '2026-11-10', 'platform')
         """
         def num(key: str) -> float | None:
             try:
-                return float(data[key]) if data.get(key) is not None else None
+                value = float(data[key]) if data.get(key) is not None else None
             except (TypeError, ValueError):
                 return None
+            return value if value is not None and math.isfinite(value) else None
 
         before, after = num("before"), num("after")
         change = num("change") if num("change") is not None else num("magnitude")
         if change is None and before and after is not None:
             change = after / before - 1.0
-        summary = str(data.get("summary") or "")
-        if not summary and data.get("attribution"):
-            low, high = num("ci_low"), num("ci_high")
-            ci = f"; 95% CI {low:.0%}…{high:.0%}" if low is not None and high is not None else ""
-            summary = f"{data['attribution']}{ci}"
-        at = data.get("at") or data.get("changed_at") or ""
+        posts = num("posts_after")
         return cls(
             brand=clean(str(data.get("brand") or ""), 64), account=clean(str(data.get("account") or ""), 120),
-            platform=clean(str(data.get("platform") or ""), 40), metric=clean(str(data.get("metric") or "engagement rate"), 60),
-            before=before, after=after, change=change, at=clean(at.isoformat() if hasattr(at, "isoformat") else str(at), 40),
-            url=safe_link(str(data.get("url") or "")) or "", summary=clean(summary, 300),
+            platform=clean(str(data.get("platform") or ""), 40), metric=clean(str(data.get("metric") or "engagement rate"), 80),
+            before=before, after=after, change=change, at=_day(data.get("at") or data.get("changed_at")),
+            url=safe_link(str(data.get("url") or "")) or "",
+            summary=clean(str(data.get("summary") or data.get("attribution") or ""), 300),
+            ci_low=num("ci_low"), ci_high=num("ci_high"), attribution=clean(str(data.get("attribution") or ""), 16),
+            decided=_day(data.get("decided") or data.get("detected_at")), posts_after=None if posts is None else int(posts),
         )
+
+
+def _day(value: Any) -> str:
+    """A day (``YYYY-MM-DD``) from a datetime or an ISO timestamp; other text is kept, cleaned.
+
+    >>> _day(datetime(2026, 11, 10, 6, 30, 12, 345678, tzinfo=timezone.utc)), _day("2026-11-10 06:30:12.345678+00:00")
+    ('2026-11-10', '2026-11-10')
+    """
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).date().isoformat() if value.tzinfo else value.date().isoformat()
+    text = clean(str(value or ""), 40)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return (parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed).date().isoformat()
 
 
 @dataclass(frozen=True)

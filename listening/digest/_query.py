@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from listening.alerts import AlertExplanation
 from listening.errors import StoreError
-from listening.store import Store, alerts, mentions, scores
+from listening.store import Store, alerts, engagement_snapshots, mentions, scores
 
 TEXT_CHARS = 2000
 
@@ -59,6 +59,35 @@ def _epoch_us(col: pl.Series) -> pl.Series:
     if col.dtype == pl.String:
         col = col.str.to_datetime(time_unit="us", strict=True).dt.replace_time_zone("UTC")
     return col.dt.convert_time_zone("UTC").dt.epoch("us")
+
+
+def first_mention(store: Store, brands: Sequence[str]) -> datetime | None:
+    """When the earliest stored mention of ``brands`` was published (UTC), or None for none."""
+    try:
+        with store.engine.connect() as conn:
+            first = conn.execute(sa.select(sa.func.min(mentions.c.published_at)).where(mentions.c.brand.in_(list(brands)))).scalar()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"reading the first mention's time failed: {exc.__class__.__name__}") from exc
+    if isinstance(first, str):  # SQLite returns MIN() of a timestamp column as text
+        first = datetime.fromisoformat(first)
+    return None if first is None else _aware(first).astimezone(timezone.utc)
+
+
+def account_snapshots(store: Store, accounts: Sequence[tuple[str, str]], before: datetime) -> list[dict[str, Any]]:
+    """Every kept look at the posts of these (platform, account) pairs published before ``before``."""
+    c = engagement_snapshots.c
+    out: list[dict[str, Any]] = []
+    try:
+        with store.engine.connect() as conn:
+            for platform, account in sorted(set(accounts)):
+                q = (sa.select(engagement_snapshots)
+                     .where(c.platform == platform, c.account == account, c.posted_at < before)
+                     .order_by(c.observed_at, c.post_id))
+                out += [{**r, "posted_at": _aware(r["posted_at"]), "observed_at": _aware(r["observed_at"])}
+                        for r in conn.execute(q).mappings()]
+    except SQLAlchemyError as exc:
+        raise StoreError(f"reading engagement snapshots for the digest failed: {exc.__class__.__name__}") from exc
+    return out
 
 
 def fetch_posts(store: Store, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

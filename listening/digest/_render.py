@@ -39,6 +39,11 @@ def _rel(value: float | None) -> Markup:
     return Markup("–" if value is None else f"{100 * value:+.0f}%")
 
 
+def _rate(value: float | None) -> Markup:
+    """Three significant figures, without an exponent for large rates."""
+    return Markup("–" if value is None else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}")
+
+
 def _num(value: float | int | None) -> Markup:
     return Markup("–" if value is None else f"{value:,.0f}")
 
@@ -64,7 +69,7 @@ def _environment(markdown: bool) -> jinja2.Environment:
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         finalize=_md_finalize if markdown else None,
     )
-    env.filters.update(pct=_pct, pp=_pp, signed=_signed, num=_num, rel=_rel, mdlink=_md_link)
+    env.filters.update(pct=_pct, pp=_pp, signed=_signed, num=_num, rel=_rel, rate=_rate, mdlink=_md_link)
     return env
 
 
