@@ -41,12 +41,13 @@ def _mention(nid: str) -> Mention:
 
 
 @pytest.fixture
-def store(home: Path) -> Store:
-    """Mentions and scores written through the store's own upserts; post 6 is not scored yet.
+def store(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """Mentions and scores written through the store's own upserts (SQLite and PostgreSQL); post 6 is not scored yet.
 
     Each text has an older score from a previous model that says the opposite: the listing shows the latest.
     """
-    store = Store.open()
+    monkeypatch.setenv("LISTENING_DATABASE_URL", store_url)
+    store = Store.open(store_url)
     rows, score_rows = [], []
     for nid, (*_, score) in POSTS.items():
         m = _mention(nid)
