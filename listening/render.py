@@ -96,6 +96,21 @@ def fit(text: str, width: int) -> str:
 _SHORT = {"negative": "neg", "neutral": "neu", "positive": "pos"}
 
 
+def reach_cell(value: int) -> str:
+    """A reach figure in at most 9 columns: exact up to 9,999,999, then rounded with M/B/T, then as a power of ten.
+
+    >>> reach_cell(12000), reach_cell(123_456_789), reach_cell(10**18)
+    ('12,000', '123.5M', '1.00e+18')
+    """
+    if abs(value) < 10_000_000:
+        return f"{value:,}"
+    for unit, size in (("T", 10**12), ("B", 10**9), ("M", 10**6)):
+        if abs(value) >= size:
+            scaled = value / size
+            return f"{scaled:.1f}{unit}" if abs(scaled) < 1000 else f"{value:.2e}"
+    return f"{value:,}"
+
+
 def _sentiment_cell(row: Mapping[str, Any]) -> str:
     if not row.get("sentiment"):
         return "–"
@@ -116,8 +131,8 @@ def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Itera
     for r in rows:
         when = r["published_at"].strftime("%Y-%m-%d %H:%M")
         yield (f"{when:16}  {fit(clean(r['brand'], 40), 10)} {fit(clean(r['source'], 40), 11)} {fit(clean(r['lang'], 8), 4)} "
-               f"{_sentiment_cell(r):9} {fit(clean(r.get('topic') or '–', 40), 14)} {r.get('reach') or 0:>9,}  "
-               f"{fit(clean(r.get('title') or r.get('text') or '', 400), text_width)}  {safe_link(r.get('url') or '') or ''}")
+               f"{_sentiment_cell(r):9} {fit(clean(r.get('topic') or '–', 40), 14)} {reach_cell(r.get('reach') or 0):>9}  "
+               f"{fit(clean(r.get('title') or r.get('text') or '', 400), text_width)}  {safe_link(r.get('url') or '') or ''}").rstrip()
 
 
 def mentions_table(rows: Iterable[Mapping[str, Any]], width: int = 120) -> str:

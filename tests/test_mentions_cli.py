@@ -107,6 +107,18 @@ def test_the_table_shows_sentiment_with_p_topic_reach_and_link(store: Store, cap
     assert {cells(line) for line in before_link} == {100}, "wide characters are counted twice, so columns line up"
 
 
+def test_huge_reach_and_missing_links_keep_the_width(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    m = Mention(source="rss", native_id="huge", url="javascript:alert(1)", title="a headline with a huge reach", text="",
+                published_at=NOW - timedelta(hours=1), fetched_at=NOW, brand="rival", lang="en", views=9_000_000_000_000_000_000)
+    k = keyed(m)
+    with store.transaction() as conn:
+        store.upsert(conn, mentions, [mention_row(m, canonical_url=k.canonical_url, title_key=k.title_key,
+                                                  text_hash=k.text_hash, brands=["rival"])])
+    assert main(["mentions", "--limit", "1", "--width", "100"]) == 0
+    row = capsys.readouterr().out.splitlines()[2]
+    assert "9.00e+18" in row and "javascript" not in row and cells(row) == 100
+
+
 def test_unscored_mentions_show_a_dash(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mentions", "--brand", "rival", "--lang", "ko"]) == 0
     row = capsys.readouterr().out.splitlines()[2]
