@@ -127,7 +127,7 @@ def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Itera
     head = f"{'published (UTC)':16}  {'brand':10} {'source':11} {'lang':4} {'sentiment':9} {'topic':14} {'reach':>9}  "
     text_width = max(10, width - len(head))
     yield head + fit("mention", text_width) + "  link"
-    yield "-" * (len(head) + text_width + 6)
+    yield "-" * (len(head) + text_width)
     for r in rows:
         when = r["published_at"].strftime("%Y-%m-%d %H:%M")
         yield (f"{when:16}  {fit(clean(r['brand'], 40), 10)} {fit(clean(r['source'], 40), 11)} {fit(clean(r['lang'], 8), 4)} "
