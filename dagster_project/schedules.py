@@ -2,12 +2,13 @@
 
 
 import os
+from datetime import timedelta
 
 import dagster as dg
 
 from dagster_project.jobs import cycle_job, digest_job, timeseries_job
 from dagster_project.resources import ListeningResource
-from listening.digest import pending_weeks, week_partition_key
+from listening.digest import newest_complete_week, pending_weeks, week_partition_key
 from listening.slack import SlackConfig
 
 # On by default; LISTENING_SCHEDULES=off starts them stopped (a UI session to browse stored data, tests).
@@ -30,11 +31,18 @@ def timeseries_hourly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     return dg.RunRequest(run_key=f"timeseries-{context.scheduled_execution_time:%Y%m%d%H}", partition_key=day)
 
 
-# Monday 01:30 UTC: last week's digest, after the cycle has fetched the week's late items.
-weekly_digest_schedule = dg.build_schedule_from_partitioned_job(
-    digest_job, hour_of_day=1, minute_of_hour=30, default_status=DEFAULT_STATUS,
-    description="Build last week's competitor digest and post it to Slack.",
-)
+# Late items (fetched after the week ended) get this long before the week's digest is built.
+DIGEST_GRACE = timedelta(minutes=90)
+
+
+@dg.schedule(job=digest_job, cron_schedule="30 * * * *", default_status=DEFAULT_STATUS,
+             description="Build the competitor digest of the week that just ended in project.timezone (90 min after "
+             "its end, once per week) and post it to Slack.")
+def weekly_digest_schedule(context: dg.ScheduleEvaluationContext, listening: ListeningResource):
+    # Hourly rather than a fixed Monday hour: a week ends at local midnight, which is Monday 08:00 UTC in
+    # Los Angeles but Sunday 15:00 UTC in Seoul; the run key makes each week run once.
+    week = newest_complete_week(listening.config(), context.scheduled_execution_time - DIGEST_GRACE)
+    return dg.RunRequest(run_key=f"digest-{week.label}", partition_key=week_partition_key(week.label))
 
 
 @dg.schedule(job=digest_job, cron_schedule="45 * * * *", default_status=DEFAULT_STATUS,

@@ -1,8 +1,8 @@
-"""The weekly digest asset: a Monday partition maps to its ISO week and reports key figures; a Monday schedule runs it."""
+"""The weekly digest asset: a Monday partition maps to its ISO week and reports key figures; the hourly schedule runs each week once it has ended in the project's timezone."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,11 +40,27 @@ def test_asset_materializes_the_week_with_metadata(tmp_path: Path, monkeypatch: 
     assert (home / "digests" / "digest-2026-W46.html").exists()
 
 
-def test_the_monday_schedule_builds_the_week_that_just_ended() -> None:
+def digest_tick(tmp_path: Path, tz: str, at: datetime) -> dg.RunRequest:
+    """What the digest schedule asks for at ``at`` for a project in ``tz``."""
+    config = tmp_path / f"listening-{tz.replace('/', '-')}.yaml"
+    config.write_text(f"project: {{name: acme-listening, timezone: {tz}}}\n"
+                      "brands:\n  - {key: acme, name: Acme, own: true}\n", encoding="utf-8")
+    resource = ListeningResource(config_path=str(config), database_url=f"sqlite:///{tmp_path / 'unused.db'}")
     schedule = defs.resolve_schedule_def("weekly_digest_schedule")
-    assert schedule.job_name == "weekly_digest" and schedule.cron_schedule == "30 1 * * 1"
+    return schedule(dg.build_schedule_context(resources={"listening": resource}, scheduled_execution_time=at))
+
+
+@pytest.mark.parametrize(("tz", "first_tick"), [
+    ("Asia/Seoul", datetime(2026, 11, 15, 16, 30, tzinfo=timezone.utc)),  # Monday 01:30 in Seoul
+    ("UTC", datetime(2026, 11, 16, 1, 30, tzinfo=timezone.utc)),
+    ("America/Los_Angeles", datetime(2026, 11, 16, 9, 30, tzinfo=timezone.utc)),  # Monday 01:30 in LA
+])
+def test_the_digest_schedule_builds_the_week_once_it_has_ended_where_the_project_is(
+        tmp_path: Path, tz: str, first_tick: datetime) -> None:
+    schedule = defs.resolve_schedule_def("weekly_digest_schedule")
+    assert schedule.job_name == "weekly_digest" and schedule.cron_schedule == "30 * * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    monday = datetime(2026, 11, 16, 1, 30, tzinfo=timezone.utc)
-    with dg.instance_for_test() as instance:
-        [request] = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=monday)).run_requests
-    assert request.partition_key == "2026-11-09"
+    before = digest_tick(tmp_path, tz, first_tick - timedelta(hours=1))
+    assert before.run_key == "digest-2026-W45"  # the week before, already built: the run key keeps it to once
+    request = digest_tick(tmp_path, tz, first_tick)
+    assert request.partition_key == "2026-11-09" and request.run_key == "digest-2026-W46"
