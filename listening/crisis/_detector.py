@@ -40,7 +40,8 @@ from listening.crisis._types import SEVERITIES, Decision, DetectorConfig, Derive
 
 __all__ = ["SpikeDetector"]
 
-_STATE_VERSION = 1
+_STATE_VERSION = 2
+_NEW_IN_V2 = ("_calib", "_day_max", "_calib_day", "_recent")  # the calibrated page bar
 _NAN = float("nan")
 
 
@@ -88,6 +89,10 @@ class SpikeDetector:
         self._armed = True
         self._quiet = 0
         self._episode_start: float | None = None
+        self._calib: list[float] = []
+        self._recent = [0.0] * (self.derived.need + 1)
+        self._day_max = 0.0
+        self._calib_day: int | None = None
 
     # -- public ---------------------------------------------------------------
     @property
@@ -158,6 +163,12 @@ class SpikeDetector:
         )
         extreme = anomalous and z >= cfg.extreme_z and ratio >= cfg.extreme_ratio
         trigger = sustained or extreme or (max(self._wrun) >= 2 and x > mu)
+        surprise = self._surprise(sums, x, mu)
+        self._recent = self._recent[1:] + [surprise]
+        if trigger and self._armed and max(self._recent) <= self._bar():
+            trigger = False
+        if self._armed and warm:
+            self._note_surprise(day, surprise)
 
         alarm = False
         if self._armed and trigger:
@@ -193,13 +204,15 @@ class SpikeDetector:
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> "SpikeDetector":
         """Rebuild a detector from :meth:`to_state` output."""
-        if data.get("version") != _STATE_VERSION:
+        if data.get("version") not in (1, _STATE_VERSION):
             raise ValueError(f"unsupported detector state version {data.get('version')!r}")
         names = {f.name for f in fields(DetectorConfig)}
         conf = {k: v for k, v in data["config"].items() if k in names}
         conf["window_minutes"] = tuple(conf.get("window_minutes", ()))
         det = cls(DetectorConfig(**conf))
         state = data["state"]
+        if data["version"] == 1:  # saved before the calibrated bar: it starts learning from now
+            state = {**{k: getattr(det, k) for k in _NEW_IN_V2}, **state}
         if set(state) != {k for k in vars(det) if k.startswith("_")}:
             raise ValueError("detector state does not match this version's fields")
         for key, value in copy.deepcopy(state).items():
@@ -274,6 +287,39 @@ class SpikeDetector:
         for k, (sx, smu, full) in enumerate(sums, start=1):
             if full:
                 self._moment(k, sx, smu, decay)
+
+    def _surprise(self, sums: list[tuple[float, float, bool]], x: float, mu: float) -> float:
+        """Largest log ratio of observed to expected volume over the bucket and the rolling windows.
+
+        A pseudo-count (``pseudo_count`` mentions) shrinks ratios of small counts towards 0.
+        """
+        m = self.config.pseudo_count
+        best = math.log((x + m) / (mu + m))
+        for sx, smu, full in sums:
+            if full:
+                best = max(best, math.log((sx + m) / (smu + m)))
+        return best
+
+    def _bar(self) -> float:
+        """What a surge must beat to page: the series' largest surprise on recent armed days, plus a margin.
+
+        Today counts only from tomorrow, so a surge's own first buckets never raise its bar.
+
+        Real streams are heavy-tailed: a brand's normal days hold bursts that a
+        count model calls impossible.  Calibrating on the series' own daily
+        maxima makes the page rate about one per ``calibration_days`` on a
+        stationary stream, whatever the shape of its tail.
+        """
+        return max(self._calib or [self._day_max]) + self.config.page_margin
+
+    def _note_surprise(self, day: int, surprise: float) -> None:
+        """Keep each day's largest surprise while armed (the page's own bucket included) for ``calibration_days``."""
+        if self._calib_day is None:
+            self._calib_day = day
+        if day != self._calib_day:
+            self._calib = (self._calib + [self._day_max])[-self.config.calibration_days :]
+            self._day_max, self._calib_day = 0.0, day
+        self._day_max = max(self._day_max, surprise)
 
     def _inflation(self) -> float:
         """How much wider a run of bucket scores spreads given their lag-1 autocorrelation.
