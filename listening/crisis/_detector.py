@@ -41,7 +41,7 @@ from listening.crisis._types import SEVERITIES, Decision, DetectorConfig, Derive
 __all__ = ["SpikeDetector"]
 
 _STATE_VERSION = 2
-_NEW_IN_V2 = ("_calib", "_day_max", "_calib_day", "_recent")  # the calibrated page bar
+_NEW_IN_V2 = ("_calib", "_day_max", "_calib_day", "_recent", "_sustain")  # the calibrated page bar
 _NAN = float("nan")
 
 
@@ -89,9 +89,10 @@ class SpikeDetector:
         self._armed = True
         self._quiet = 0
         self._episode_start: float | None = None
-        self._calib: list[float] = []
-        self._recent = [0.0] * (self.derived.need + 1)
-        self._day_max = 0.0
+        self._calib: list[list[float]] = []
+        self._sustain = [[0.0, 0.0] for _ in range(self.derived.need)]
+        self._recent = [[0.0] * scales for _ in range(self.derived.need + 1)]
+        self._day_max = [0.0] * scales
         self._calib_day: int | None = None
 
     # -- public ---------------------------------------------------------------
@@ -165,7 +166,7 @@ class SpikeDetector:
         trigger = sustained or extreme or (max(self._wrun) >= 2 and x > mu)
         surprise = self._surprise(sums, x, mu)
         self._recent = self._recent[1:] + [surprise]
-        if trigger and self._armed and max(self._recent) <= self._bar():
+        if trigger and self._armed and not self._beats_bar():
             trigger = False
         if self._armed and warm:
             self._note_surprise(day, surprise)
@@ -288,38 +289,40 @@ class SpikeDetector:
             if full:
                 self._moment(k, sx, smu, decay)
 
-    def _surprise(self, sums: list[tuple[float, float, bool]], x: float, mu: float) -> float:
-        """Largest log ratio of observed to expected volume over the bucket and the rolling windows.
+    def _surprise(self, sums: list[tuple[float, float, bool]], x: float, mu: float) -> list[float]:
+        """Log ratio of observed to expected volume at each time scale (the bucket, each rolling window).
 
         A pseudo-count (``pseudo_count`` mentions) shrinks ratios of small counts towards 0.
         """
         m = self.config.pseudo_count
-        best = math.log((x + m) / (mu + m))
-        for sx, smu, full in sums:
-            if full:
-                best = max(best, math.log((sx + m) / (smu + m)))
-        return best
+        self._sustain = self._sustain[1:] + [[x, mu]]
+        out = [math.log((sum(b[0] for b in self._sustain) + m) / (sum(b[1] for b in self._sustain) + m))]
+        out += [math.log((sx + m) / (smu + m)) if full else 0.0 for sx, smu, full in sums]
+        return out
 
-    def _bar(self) -> float:
-        """What a surge must beat to page: the series' largest surprise on recent armed days, plus a margin.
+    def _beats_bar(self) -> bool:
+        """Whether the last few buckets' surprise beats, at some time scale, the series' recent normal days.
 
         Today counts only from tomorrow, so a surge's own first buckets never raise its bar.
-
         Real streams are heavy-tailed: a brand's normal days hold bursts that a
         count model calls impossible.  Calibrating on the series' own daily
         maxima makes the page rate about one per ``calibration_days`` on a
         stationary stream, whatever the shape of its tail.
         """
-        return max(self._calib or [self._day_max]) + self.config.page_margin
+        days = self._calib or [self._day_max]
+        for k in range(len(self._day_max)):
+            if max(r[k] for r in self._recent) > max(d[k] for d in days) + self.config.page_margin:
+                return True
+        return False
 
-    def _note_surprise(self, day: int, surprise: float) -> None:
+    def _note_surprise(self, day: int, surprise: list[float]) -> None:
         """Keep each day's largest surprise while armed (the page's own bucket included) for ``calibration_days``."""
         if self._calib_day is None:
             self._calib_day = day
         if day != self._calib_day:
             self._calib = (self._calib + [self._day_max])[-self.config.calibration_days :]
-            self._day_max, self._calib_day = 0.0, day
-        self._day_max = max(self._day_max, surprise)
+            self._day_max, self._calib_day = [0.0] * len(surprise), day
+        self._day_max = [max(a, b) for a, b in zip(self._day_max, surprise)]
 
     def _inflation(self) -> float:
         """How much wider a run of bucket scores spreads given their lag-1 autocorrelation.

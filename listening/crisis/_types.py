@@ -39,7 +39,7 @@ class DetectorConfig:
     dispersion_halflife_days: float = 7.0
     prior_dispersion: float = 0.1
     calibration_days: int = 28
-    page_margin: float = -0.2
+    page_margin: float = 0.2
     pseudo_count: float = 20.0
 
     def __post_init__(self) -> None:
