@@ -33,7 +33,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crisis_real import leave_one_out, load_real, stats_table, thin  # noqa: E402
+from crisis_real import leave_one_out, load_real, noise_stats, stats_table, thin  # noqa: E402, F401
 from listening.crisis import DetectorConfig, SpikeDetector  # noqa: E402
 
 BUCKET = 300

@@ -7,6 +7,9 @@ whose dispersion is estimated from the series itself, so 1 -> 3 is noise while
 40 -> 120 is not.  A page needs a sustained rise (several anomalous buckets or
 an anomalous hour) unless the jump is extreme, and an ongoing surge is one
 episode: the detector re-arms only after the series has been normal for a while.
+Real streams are heavy-tailed, so a page must also beat a bar calibrated on the
+series itself: at some time scale (15 min, 1 h, 3 h) the rise must exceed the
+largest rise of its recent days (28 by default), plus a margin.
 
 Every decision depends only on what was fed before it, so feeding growing
 prefixes gives identical decisions, and the state round-trips through JSON.
@@ -240,6 +243,7 @@ class SpikeDetector:
                 wxs[j] = wmus[j] = 0.0
         self._flags <<= min(missing, 8)
         self._runz = [0.0] * len(self._runz)
+        self._sustain = [[0.0, 0.0] for _ in self._sustain]
         self._rho[2] = 0.0
         self._wrun = [0] * len(self._wrun)
         if missing >= cfg.buckets(cfg.max_gap_minutes) and not self._armed:
@@ -290,7 +294,7 @@ class SpikeDetector:
                 self._moment(k, sx, smu, decay)
 
     def _surprise(self, sums: list[tuple[float, float, bool]], x: float, mu: float) -> list[float]:
-        """Log ratio of observed to expected volume at each time scale (the bucket, each rolling window).
+        """Log ratio of observed to expected volume over the sustain span (15 min) and each rolling window.
 
         A pseudo-count (``pseudo_count`` mentions) shrinks ratios of small counts towards 0.
         """
