@@ -1,14 +1,18 @@
-"""Evaluate the crisis detector against simple baselines on seeded synthetic series.
+"""Evaluate the crisis detector against simple baselines on seeded synthetic series and real ones.
 
 Run: ``.venv/bin/python bench/crisis_eval.py [--series 16] [--days 60] [--seed 7]
-[--bucket-minutes 5|15] [--speed]``; it prints Markdown tables (see docs/crisis.md).
+[--bucket-minutes 5|15] [--noise real|legacy] [--real DIR [--stats]] [--speed]``;
+it prints Markdown tables (see docs/crisis.md).  ``--real DIR`` adds the real
+series (all detectors, leave-one-series-out choice of the page bar, streams
+thinned to 25 % and 5 %); ``--stats`` the noise statistics, real vs synthetic.
 
-Each series has a daily and weekly rhythm, a trend, slow level drift,
+Each synthetic series has a daily and weekly rhythm, a trend, slow level drift,
 overdispersed (gamma-Poisson) counts at a level between ~2 and ~500 per bucket,
 plus labelled surges (step, ramp, spike-decay; 30 min to 12 h; x1.6 to x8) and
 unlabelled nuisances that must not page: single-bucket blips (x2-x4), 10-minute
 bursts (x1.5-x2.5), collection outages (runs of zeros), missing rows and a
-modest permanent level shift.  A second, surge-free set with bursty
+modest permanent level shift; with ``--noise real`` (default) also log-AR(1)
+noise and heavy-tailed unlabelled bursts re-fitted to real streams.  A second, surge-free set with bursty
 autocorrelated noise measures false pages where real streams are hardest.
 Scoring follows paging rules: an alert inside a labelled window is a hit,
 counted once per window; every alert outside all windows is a false page.
