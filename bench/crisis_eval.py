@@ -73,7 +73,8 @@ def coarsen(s: Series, factor: int) -> Series:
     keys, inverse = np.unique(groups, return_inverse=True)
     values = np.bincount(inverse, weights=s.values)
     windows = [(lo // factor, -(-hi // factor)) for lo, hi in s.windows]
-    return Series(s.name, keys, values, windows, [st // factor for st in s.starts], s.level, s.bucket * factor, s.origin)
+    starts = [st // factor for st in s.starts]
+    return Series(s.name, keys, values, windows, starts, s.level, s.bucket * factor, s.origin)
 
 
 def _surge_shape(kind: str, n: int) -> np.ndarray:
@@ -309,11 +310,14 @@ def table(rows: list[tuple[str, dict[str, float]]], extra: str | None = None) ->
     return "\n".join(lines)
 
 
-def real_report(directory: Path, seed: int) -> None:
+def real_report(directory: Path, seed: int, factor: int = 1) -> None:
     """Real series: all detectors, leave-one-series-out choice of the bar, thinned streams."""
     real = load_real(directory, Series)
+    if factor != 1:
+        real = [coarsen(s, factor) for s in real]
     days = sum((s.index[-1] - s.index[0] + 1) / s.per_day for s in real)
-    print(f"\n## Real series ({directory}): {', '.join(s.name for s in real)}; {days:.0f} days, "
+    names = ", ".join(s.name for s in real)
+    print(f"\n## Real series ({directory}, {real[0].bucket // 60}-min buckets): {names}; {days:.0f} days, "
           f"{sum(len(s.windows) for s in real)} labelled windows\n")
     print(table([(name, score(real, [fn(s) for s in real])) for name, fn in detectors()]))
     print("\nPer series, listening (defaults):\n")
@@ -324,7 +328,8 @@ def real_report(directory: Path, seed: int) -> None:
     print("|---|---|---|---|---|---|")
     for name, params, r in folds:
         chosen = ", ".join(f"{k}={v:g}" for k, v in params.items())
-        print(f"| {name} | {chosen} | {r['hits']}/{r['windows']} | {r['false']} | {r['false_per_30d']:.2f} | {r['f1']:.2f} |")
+        print(f"| {name} | {chosen} | {r['hits']}/{r['windows']} | {r['false']} | {r['false_per_30d']:.2f} "
+              f"| {r['f1']:.2f} |")
     hits = sum(r["hits"] for _, _, r in folds)
     false = sum(r["false"] for _, _, r in folds)
     windows = sum(r["windows"] for _, _, r in folds)
@@ -346,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed", action="store_true", help="also time one 1-year 5-minute series")
     ap.add_argument("--noise", choices=("real", "legacy"), default="real",
                     help="synthetic noise: re-fitted to real streams (default) or the pre-#17 generator")
-    ap.add_argument("--real", type=Path, metavar="DIR", help="also score the real series in DIR (see bench/crisis_real.py)")
+    ap.add_argument("--real", type=Path, metavar="DIR",
+                    help="also score the real series in DIR (see bench/crisis_real.py)")
     ap.add_argument("--stats", action="store_true", help="with --real: noise statistics, real vs synthetic")
     args = ap.parse_args(argv)
     began = time.perf_counter()
@@ -367,12 +373,13 @@ def main(argv: list[str] | None = None) -> int:
           f"buckets, seed {args.seed}, {rows[0][1]['windows']} labelled surges\n")
     print(table(rows, "false pages / 30 days, bursty noise"))
     if args.real:
-        real_report(args.real, args.seed)
+        real_report(args.real, args.seed, args.bucket_minutes // 5)
         if args.stats:
             legacy_rng = np.random.default_rng(args.seed)
             legacy = [make_series(legacy_rng, f"l{i:02d}", args.days) for i in range(args.series)]
             print("\n## Noise statistics (labelled windows left out; see bench/crisis_real.py:noise_stats)\n")
-            print(stats_table({"real (4 series)": load_real(args.real, Series), f"synthetic, {args.noise} noise": series,
+            print(stats_table({"real (4 series)": load_real(args.real, Series),
+                               f"synthetic, {args.noise} noise": series,
                                "synthetic, legacy noise (before #17)": legacy}))
     if args.speed:
         big = make_series(np.random.default_rng(args.seed), "year", 365)

@@ -15,9 +15,10 @@ SEVERITIES = ("low", "medium", "high", "critical")
 class DetectorConfig:
     """Tuning knobs.
 
-    The count-model defaults were chosen on the synthetic bench; ``calibration_days``,
-    ``page_margin`` and ``pseudo_count`` (the calibrated page bar) by leave-one-series-out
-    on four real tweet-volume series (docs/crisis.md).
+    The count-model defaults were chosen on the synthetic bench; those of the calibrated
+    page bar (``calibration_days``, ``page_margin``, ``pseudo_count``) on four real
+    tweet-volume series and the synthetic sets.  docs/crisis.md reports how a bar chosen
+    on three of the real series does on the fourth.
     """
 
     bucket_seconds: int = 300
