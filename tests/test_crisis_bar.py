@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from listening.crisis import DetectorConfig, SpikeDetector
 from tests.test_crisis import STEP, T0, feed, rhythmic
@@ -60,3 +61,10 @@ def test_state_saved_before_the_bar_resumes_and_learns_the_bar():
     later = rhythmic(5, 20, seed=4)
     decisions = [resumed.update(T0 + i * STEP, later[i]) for i in range(3 * 288, 5 * 288)]
     assert not any(d.alarm for d in decisions) and len(resumed.to_state()["state"]["_calib"]) >= 1
+
+
+def test_bar_settings_that_cannot_work_are_refused():
+    with pytest.raises(ValueError, match="pseudo_count"):
+        DetectorConfig(pseudo_count=0)
+    with pytest.raises(ValueError, match="calibration_days"):
+        DetectorConfig(calibration_days=0)

@@ -46,6 +46,8 @@ class DetectorConfig:
     def __post_init__(self) -> None:
         if self.bucket_seconds <= 0 or 86400 % self.bucket_seconds:
             raise ValueError(f"bucket_seconds must divide a day, got {self.bucket_seconds}")
+        if not self.pseudo_count > 0 or self.calibration_days < 1:
+            raise ValueError("pseudo_count must be > 0 and calibration_days >= 1")
 
     @property
     def per_day(self) -> int:
