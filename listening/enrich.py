@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 import sqlalchemy as sa
 
-from listening.normalize import scoring_text
+from listening.normalize import scoring_text, title_is_thread
 from listening.store import Store, cursors, mentions, scores
 
 
@@ -80,12 +80,14 @@ def pending_texts(store: Store, model_id: str, *, where: Slice = Slice()) -> lis
     NOT EXISTS, not NOT IN, so each of the slice's mentions costs one keyed look-up in ``scores``.
     """
     scored = sa.exists().where(scores.c.text_hash == mentions.c.text_hash, scores.c.model_id == model_id)
-    q = sa.select(mentions.c.text_hash, mentions.c.title, mentions.c.text).where(~scored, *where.where())
-    todo: dict[str, tuple[str, str]] = {}
+    q = sa.select(mentions.c.text_hash, mentions.c.title, mentions.c.text, mentions.c.source,
+                  mentions.c.replies).where(~scored, *where.where())
+    todo: dict[str, str] = {}
     with store.engine.connect() as conn:
-        for h, title, text in conn.execute(q):
-            todo.setdefault(h, (title or "", text or ""))
-    return [(h, scoring_text(*todo[h])) for h in sorted(todo)]
+        for h, title, text, source, replies in conn.execute(q):
+            if h not in todo:
+                todo[h] = scoring_text(title or "", text or "", thread_title=title_is_thread(source, replies))
+    return [(h, todo[h]) for h in sorted(todo)]
 
 
 MIX_DAYS = 7

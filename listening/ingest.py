@@ -23,7 +23,7 @@ from listening.http import HttpClient, redact_text
 from listening.language import detect_language
 from listening.matching import normalize_text
 from listening.mention import Mention
-from listening.normalize import dedupe, keyed, text_hash
+from listening.normalize import dedupe, keyed, own_words, text_hash, title_is_thread
 from listening.sources.base import Backlog, Cursor, FetchResult
 from listening.snapshots import snapshot_rows
 from listening.sources.parallel import fetch_by_host
@@ -149,7 +149,7 @@ def _store_result(config: ListeningConfig, store: Store, task: SourceTask, resul
         if not brands:
             task_report.unmatched += 1
             continue
-        detected = detect_language(f"{m.title}\n{m.text}")
+        detected = detect_language(own_words(m.title, m.text, thread_title=title_is_thread(m.source, m.replies)))
         m = m.with_(brand=brands[0], is_own=task.is_own, query=task.key,
                     lang=detected if detected != "und" else (m.lang or detected))
         candidates.append((keyed(m), brands))

@@ -66,8 +66,32 @@ def text_hash(title: str, text: str) -> str:
     return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
-def scoring_text(title: str, text: str) -> str:
-    """What the model reads: the title, then the body unless it merely repeats the title."""
+def title_is_thread(source: str, replies: int | None) -> bool:
+    """Whether a mention's title is its thread's, not its own: a Hacker News comment.
+
+    The connector stores a comment with its story's title (Algolia ``story_title``) so a
+    comment under a brand's thread is attributed to the brand; comments are the hits
+    without ``num_comments`` (stories always carry it, 0 included).
+    """
+    return source == "hackernews" and replies is None
+
+
+def own_words(title: str, text: str, *, thread_title: bool = False) -> str:
+    """The text a mention's language is detected on: a comment's own text, else title and body."""
+    return text if thread_title and text.strip() else f"{title}\n{text}"
+
+
+def scoring_text(title: str, text: str, *, thread_title: bool = False) -> str:
+    """What the model reads: the title, then the body unless it merely repeats the title.
+
+    A comment (``thread_title``) is scored on its own words; its thread's title is context,
+    not content (issue 16: a neutral thread title moved labelled comments' macro-F1 from 69.0 to 59.9).
+
+    >>> scoring_text("Acme 3.0", "Deploys got faster"), scoring_text("Acme 3.0", "Deploys got faster", thread_title=True)
+    ('Acme 3.0. Deploys got faster', 'Deploys got faster')
+    """
+    if thread_title and text.strip():
+        return text.strip()
     title, text = title.strip(), text.strip()
     if not text or text.startswith(title):
         return text or title
