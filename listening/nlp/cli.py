@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from listening.errors import InputError
-from listening.nlp.data import DEFAULT_MAX_PER_SOURCE, default_data_dir
+from listening.nlp.brandnames import CHECK_BRAND
+from listening.nlp.data import DEFAULT_MAX_PER_SOURCE, MAX_VALIDATION_PER_SOURCE, SOURCE_FILES, default_data_dir
 from listening.nlp.finetune import PRECISIONS
 from listening.nlp.tsv import read_tsv, write_tsv
 
 OUTPUT_COLUMNS = ("sentiment", "p_negative", "p_neutral", "p_positive", "topic")
+BRAND_CHECK_ROWS = 250
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,8 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help=f"training rows per file at most (default {DEFAULT_MAX_PER_SOURCE})")
     train.add_argument("--epochs", type=int, default=None,
                        help="training epochs (default 4 for finetune, 30 for head)")
-    train.add_argument("--method", choices=["finetune", "head"], default="finetune",
-                       help="finetune the encoder with LoRA (default) or train the head only")
+    train.add_argument("--method", choices=["finetune", "head", "refit"], default="finetune",
+                       help="finetune the encoder with LoRA (default), train the head only on the plain "
+                       "encoder, or refit the head of --base on its adapted encoder")
+    train.add_argument("--base", type=Path, default=Path("models/sentiment"),
+                       help="model directory whose adapter and head --method refit starts from")
     train.add_argument("--pack", type=Path, default=None,
                        help="training pack folder from `listening model pack` (finetune only)")
     train.add_argument("--device", default="cpu", help="torch device for finetune, e.g. cuda (default cpu)")
@@ -83,6 +88,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--split", choices=["validation"], help="use the held-out split of --data-dir")
     ev.add_argument("--data-dir", type=Path, default=None, help="sentiment data folder for --split")
     ev.add_argument("--model", default=None, help="head directory or Hugging Face classifier id/path")
+    ev.add_argument("--max-rows", type=int, default=MAX_VALIDATION_PER_SOURCE,
+                    help=f"--split: validation rows per file at most (default {MAX_VALIDATION_PER_SOURCE}; "
+                    "a smaller cap is a subset of the full split)")
+    ev.add_argument("--files", nargs="+", default=None, metavar="NAME",
+                    help="--split: only these files, e.g. ko3_train ja3_train (default all)")
+    ev.add_argument("--brand-check", action="store_true",
+                    help=f"also score up to {BRAND_CHECK_ROWS} texts per group with '{CHECK_BRAND}: ' prefixed "
+                    "and report how the score, the negative share and the labels change")
     ev.set_defaults(func=cmd_eval)
 
     conv = sub.add_parser("convert", help="convert the bundled 4-bit encoder now",
@@ -140,6 +153,13 @@ def cmd_train(args: argparse.Namespace) -> int:
                 build_pack(args.data_dir or default_data_dir(), pack, ensure_encoder())
         cfg = FinetuneConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
         config = finetune(pack, args.out, cfg, device=args.device, resume=args.resume, precision=args.precision)
+    elif args.method == "refit":
+        from listening.nlp.convert import listening_home
+        from listening.nlp.refit import RefitConfig, refit
+
+        cfg = RefitConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+        config = refit(args.base, args.data_dir or default_data_dir(), args.out, cfg, listening_home() / "cache",
+                       log=lambda line: print(line, file=sys.stderr))
     else:
         from listening.nlp.training import TrainConfig, train_head
 
@@ -158,11 +178,20 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """`listening model eval`: accuracy and macro-F1 overall and per language/source."""
-    from listening.nlp.evaluation import evaluate, format_metrics
-    from listening.nlp.scoring import get_scorer
+    from listening.nlp.evaluation import evaluate, format_brand_delta, format_metrics
 
     if args.split:
-        texts, gold, groups, probs = _validation_probs(args)
+        from listening.nlp.data import load_split, report_groups
+
+        files = SOURCE_FILES
+        if args.files:
+            unknown = sorted(set(args.files) - {Path(f).stem for f in SOURCE_FILES})
+            if unknown:
+                raise InputError(f"--files: unknown {unknown}; known: {[Path(f).stem for f in SOURCE_FILES]}")
+            files = tuple(f for f in SOURCE_FILES if Path(f).stem in args.files)
+        sets = load_split(args.data_dir or default_data_dir(), "validation", max_validation=args.max_rows, files=files)
+        examples = [e for exs in sets.values() for e in exs]
+        texts, gold, groups = [e.text for e in examples], [e.label for e in examples], report_groups(examples)
     else:
         table = read_tsv(args.input, required=("text", "label"))
         col = {name: i for i, name in enumerate(table.header)}
@@ -174,32 +203,48 @@ def cmd_eval(args: argparse.Namespace) -> int:
             texts.append(row[col["text"]])
             gold.append(int(label))
             groups.append(row[col["lang"]] if "lang" in col else "all")
-        scores = get_scorer(args.model).score(texts)
-        probs = np.array([[s.p_negative, s.p_neutral, s.p_positive] for s in scores])
+    probs_of = _probs_function(args.model)
+    probs = probs_of(texts)
     print(format_metrics(evaluate(gold, probs, groups)))
+    if args.brand_check:
+        print()
+        print(format_brand_delta(_brand_check(texts, gold, groups, probs, probs_of), CHECK_BRAND))
     return 0
 
 
-def _validation_probs(args: argparse.Namespace):
-    """Validation split probabilities; reuses cached features for the bundled head."""
-    from listening.nlp.convert import listening_home
-    from listening.nlp.data import load_split, report_groups
-    from listening.nlp.featcache import cached_features
-    from listening.nlp.scoring import HeadBackend, get_scorer
+def _brand_check(texts, gold, groups, probs, probs_of) -> dict[str, dict[str, float]]:
+    """Per group, :func:`brand_delta` on its first rows by hash (at most ``BRAND_CHECK_ROWS``)."""
+    from listening.nlp.brandnames import with_brand
+    from listening.nlp.data import text_hash
+    from listening.nlp.evaluation import brand_delta
 
-    sets = load_split(args.data_dir or default_data_dir(), "validation")
-    texts = [e.text for exs in sets.values() for e in exs]
-    gold = [e.label for exs in sets.values() for e in exs]
-    groups = report_groups([e for exs in sets.values() for e in exs])
-    backend = get_scorer(args.model).backend
+    first = [grp if isinstance(grp, str) else grp[0] for grp in groups]
+    chosen: list[int] = []
+    for name in dict.fromkeys(first):
+        rows = sorted((i for i, g in enumerate(first) if g == name), key=lambda i: text_hash("brandcheck:" + texts[i]))
+        chosen.extend(rows[:BRAND_CHECK_ROWS])
+    branded = probs_of([with_brand(texts[i]) for i in chosen])
+    g = np.asarray(gold)[chosen]
+    plain = probs[chosen]
+    out = {"all": brand_delta(g, plain, branded)}
+    for name in dict.fromkeys(first[i] for i in chosen):
+        mask = np.array([first[i] == name for i in chosen])
+        out[name] = brand_delta(g[mask], plain[mask], branded[mask])
+    return out
+
+
+def _probs_function(model: str | None):
+    """texts -> probabilities as the scorer gives them; the bundled head reads cached features,
+    so re-evaluating is cheap."""
+    from listening.nlp.convert import listening_home
+    from listening.nlp.featcache import cached_features
+    from listening.nlp.scoring import HeadBackend, get_scorer, judgeable
+
+    backend = get_scorer(model).backend
     if isinstance(backend, HeadBackend):
         cache = listening_home() / "cache"
-        feats = np.concatenate(
-            [cached_features(backend.encoder, [e.text for e in exs], cache) for exs in sets.values()]
-        )
-        return texts, gold, groups, backend.head.predict_proba(feats)
-    probs, _ = backend.forward(texts, 32)
-    return texts, gold, groups, probs
+        return lambda texts: judgeable(texts, backend.head.predict_proba(cached_features(backend.encoder, texts, cache)))
+    return lambda texts: judgeable(texts, backend.forward(texts, 32)[0])
 
 
 def cmd_convert(args: argparse.Namespace) -> int:

@@ -16,7 +16,19 @@ from pathlib import Path
 from listening.errors import InputError
 
 LABELS = ("negative", "neutral", "positive")
-SOURCE_FILES = ("umsab_train_val.tsv", "tweeteval_en.tsv", "nsmc_ko.tsv", "amazon_ja.tsv")
+SOURCE_FILES = (
+    "umsab_train_val.tsv",
+    "tweeteval_en.tsv",
+    "nsmc_ko.tsv",
+    "amazon_ja.tsv",
+    "ko3_train.tsv",
+    "ja3_train.tsv",
+)
+# Files labelled positive/negative only: they say nothing about neutral, so training uses
+# them for the positive-vs-negative odds alone and evaluation scores them as binary.
+BINARY_SOURCES = frozenset({"nsmc_ko", "amazon_ja"})
+# Files mixing several origins (the ``source`` column): evaluation reports each one.
+MIXED_SOURCES = frozenset({"ko3_train", "ja3_train"})
 VALIDATION_PERCENT = 10
 MAX_VALIDATION_PER_SOURCE = 2000
 DEFAULT_MAX_PER_SOURCE = 10000
@@ -30,6 +42,7 @@ class Example:
     label: int
     lang: str
     source: str
+    origin: str = ""
 
 
 def default_data_dir() -> Path:
@@ -72,7 +85,8 @@ def read_labelled_tsv(path: Path, source: str | None = None) -> Iterator[Example
                 if label not in ("0", "1", "2"):
                     raise InputError(f"{path}:{lineno}: label {label!r} is not 0, 1 or 2")
                 lang = row[col["lang"]] if "lang" in col else ""
-                yield Example(row[col["text"]], int(label), lang, source or path.stem)
+                origin = row[col["source"]] if "source" in col else ""
+                yield Example(row[col["text"]], int(label), lang, source or path.stem, origin)
     except FileNotFoundError as exc:
         raise InputError(f"{path}: file not found") from exc
     except UnicodeDecodeError as exc:
@@ -80,12 +94,21 @@ def read_labelled_tsv(path: Path, source: str | None = None) -> Iterator[Example
 
 
 def report_groups(examples: list[Example]) -> list[list[str]]:
-    """Evaluation groups of each example: its file, plus ``umsab/<lang>`` for UMSAB tweets.
+    """Evaluation groups of each example: its file, plus ``umsab/<lang>`` for UMSAB tweets
+    and ``<file>/<origin>`` for files that mix several sources.
 
-    >>> report_groups([Example("t", 1, "es", "umsab_train_val")])
-    [['umsab_train_val', 'umsab/es']]
+    >>> report_groups([Example("t", 1, "es", "umsab_train_val"), Example("t", 1, "ko", "ko3_train", "fpb-ko")])
+    [['umsab_train_val', 'umsab/es'], ['ko3_train', 'ko3_train/fpb-ko']]
     """
-    return [[e.source] + ([f"umsab/{e.lang}"] if e.source.startswith("umsab") else []) for e in examples]
+    out = []
+    for e in examples:
+        extra = []
+        if e.source.startswith("umsab"):
+            extra = [f"umsab/{e.lang}"]
+        elif e.source in MIXED_SOURCES and e.origin:
+            extra = [f"{e.source}/{e.origin}"]
+        out.append([e.source] + extra)
+    return out
 
 
 def _cap(examples: list[Example], limit: int) -> list[Example]:
@@ -96,15 +119,23 @@ def _cap(examples: list[Example], limit: int) -> list[Example]:
 
 
 def load_split(
-    data_dir: Path, split: str, max_per_source: int = DEFAULT_MAX_PER_SOURCE
+    data_dir: Path,
+    split: str,
+    max_per_source: int = DEFAULT_MAX_PER_SOURCE,
+    max_validation: int = MAX_VALIDATION_PER_SOURCE,
+    files: tuple[str, ...] = SOURCE_FILES,
 ) -> dict[str, list[Example]]:
-    """Examples of ``split`` ("train" or "validation") per source file, deduplicated."""
+    """Examples of ``split`` ("train" or "validation") per source file, deduplicated.
+
+    A smaller ``max_validation`` keeps a prefix of the same hash order, so a capped
+    validation set is always a subset of the full one.
+    """
     if split not in ("train", "validation"):
         raise InputError(f"unknown split {split!r}; use 'train' or 'validation'")
     if not data_dir.is_dir():
         raise InputError(f"sentiment data directory {data_dir} does not exist; pass --data-dir")
     out: dict[str, list[Example]] = {}
-    for name in SOURCE_FILES:
+    for name in files:
         path = data_dir / name
         if not path.is_file():
             continue
@@ -115,7 +146,7 @@ def load_split(
                 continue
             seen.add(ex.text)
             chosen.append(ex)
-        limit = MAX_VALIDATION_PER_SOURCE if split == "validation" else max_per_source
+        limit = max_validation if split == "validation" else max_per_source
         out[path.stem] = _cap(chosen, limit)
     if not out:
         raise InputError(f"no sentiment files ({', '.join(SOURCE_FILES)}) in {data_dir}")

@@ -9,7 +9,9 @@ negative/neutral/positive. Topics always use the same pass's embeddings.
 from __future__ import annotations
 
 import os
+import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,37 @@ READ_CHARS = 20_000
 def default_model() -> str:
     """``$LISTENING_MODEL`` or the committed head under ``models/sentiment``."""
     return os.environ.get("LISTENING_MODEL") or str(DEFAULT_MODEL_DIR)
+
+
+# Below this many letters (after URLs, @handles and non-letters are removed) a text says too little
+# to judge: it is neutral with low confidence rather than whatever the head makes of noise.
+MIN_LETTERS = 3
+UNJUDGEABLE = (0.3, 0.4, 0.3)
+_URL_OR_HANDLE = re.compile(r"(?:https?://|www\.)\S+|@\w+")
+
+
+def too_short_to_judge(text: str) -> bool:
+    """Whether ``text`` holds fewer than :data:`MIN_LETTERS` letters once URLs, handles, emoji,
+    digits and punctuation are gone (a wide CJK character or Hangul syllable counts as two).
+
+    >>> [too_short_to_judge(t) for t in ("", "👍👍 https://x.co/a", "@acme !!", "좋", "ok", "최고", "Nice!")]
+    [True, True, True, True, True, False, False]
+    """
+    stripped = _URL_OR_HANDLE.sub(" ", text)
+    letters = sum(
+        2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in stripped
+        if unicodedata.category(ch).startswith("L")
+    )
+    return letters < MIN_LETTERS
+
+
+def judgeable(texts: Sequence[str], probs: np.ndarray) -> np.ndarray:
+    """``probs`` with the rows of texts too short to judge set to :data:`UNJUDGEABLE`."""
+    for i, text in enumerate(texts):
+        if too_short_to_judge(text):
+            probs[i] = UNJUDGEABLE
+    return probs
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +94,8 @@ class HeadBackend:
         adapter = load_adapter(head_dir)
         if adapter is not None:
             merge_adapter(self.encoder.model, adapter, self.head.config["adapter"])
-            self.encoder.encoder_id += f"+lora-{self.head.version}"
+            # A head refitted on the same adapter names the adapter's own run, so cached features stay valid.
+            self.encoder.encoder_id += f"+lora-{self.head.config.get('adapter_version', self.head.version)}"
         self.model_id = f"{self.encoder.encoder_id}+head-{self.head.version}"
 
     def forward(self, texts: Sequence[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -148,9 +182,10 @@ class Scorer:
         return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}"
 
     def score(self, texts: Sequence[str], batch_size: int = 32) -> list[Score]:
-        """Score texts (order preserved); empty texts are scored as they are."""
+        """Score texts (order preserved); a text too short to judge is neutral with low confidence."""
         texts = [t[:READ_CHARS] if isinstance(t, str) else "" for t in texts]
         probs, emb = self.backend.forward(texts, batch_size)
+        probs = judgeable(texts, probs)
         topics = self.taxonomy.assign(emb)
         return [
             Score(
