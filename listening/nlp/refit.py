@@ -55,7 +55,6 @@ class RefitConfig:
     batch_size: int = 128
     dropout: float = 0.2
     seed: int = 13
-    source_weight: dict[str, float] = field(default_factory=dict)  # loss weight per file (default 1)
     validation_cap: int = 400  # rows per file scored into config.json (a prefix of the full split; CPU time)
 
 
@@ -112,10 +111,7 @@ def _masks(rows: list[Example]) -> np.ndarray:
     return mask
 
 
-def fit(
-    head: SentimentHead, x: np.ndarray, y: np.ndarray, mask: np.ndarray, cfg: RefitConfig,
-    weight: np.ndarray | None = None,
-) -> dict:
+def fit(head: SentimentHead, x: np.ndarray, y: np.ndarray, mask: np.ndarray, cfg: RefitConfig) -> dict:
     """Train a copy of ``head``'s MLP (same standardisation) and return its weights."""
     import torch
 
@@ -125,7 +121,6 @@ def fit(
     xt = torch.from_numpy(((x - w["mean"]) / w["std"]).astype(np.float32))
     yt = torch.from_numpy(y.astype(np.int64))
     mt = torch.from_numpy(mask)
-    wt = torch.from_numpy(np.ones(len(y), np.float32) if weight is None else weight.astype(np.float32))
     hidden = w["w1"].shape[0]
     mlp = torch.nn.Sequential(
         torch.nn.Dropout(cfg.dropout / 2),
@@ -148,8 +143,7 @@ def fit(
             idx = order[i : i + cfg.batch_size]
             logits = mlp(xt[idx]).masked_fill(~mt[idx], float("-inf"))
             optim.zero_grad()
-            loss = torch.nn.functional.cross_entropy(logits, yt[idx], reduction="none")
-            (loss * wt[idx]).sum().div(wt[idx].sum()).backward()
+            torch.nn.functional.cross_entropy(logits, yt[idx]).backward()
             optim.step()
         sched.step()
     return {
@@ -187,7 +181,7 @@ def refit(
     x = cached_features(backend.encoder, [e.text for e in rows], cache)
     xv = cached_features(backend.encoder, [e.text for e in val], cache)
     y = np.array([e.label for e in rows])
-    weights = fit(base, x, y, _masks(rows), cfg, np.array([cfg.source_weight.get(e.source, 1.0) for e in rows]))
+    weights = fit(base, x, y, _masks(rows), cfg)
     digest = hashlib.sha256(b"".join(v.astype(np.float16).tobytes() for v in weights.values()))
     counts: dict[str, int] = defaultdict(int)
     for e in rows:
