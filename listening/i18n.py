@@ -6,6 +6,8 @@ sentences come from here, so adding a language means adding one table.
 
 from __future__ import annotations
 
+from typing import Any
+
 from listening.errors import InputError
 
 LANGUAGES = ("en", "ko", "ja")
@@ -66,7 +68,16 @@ _EN = {
     "move_net": "{brand}: net sentiment {before:+.2f} → {after:+.2f} ({delta:+.2f})",
     "move_volume": "{brand}: mentions {before:.0f} → {after:.0f} ({delta:+.0f}%)",
     "move_campaign": "{brand}: positive surge on {day} ({after:.0f} positive mentions vs {before:.1f}/day)",
-    "move_crisis": "{brand}: crisis alert ({severity}), {after:.1f}× normal negative volume",
+    "move_crisis": "{brand}: crisis alert ({severity}), peak {ratio:.1f}× normal negative volume, ongoing since {since}",
+    "move_crisis_resolved": "{brand}: crisis alert ({severity}), peak {ratio:.1f}× normal negative volume, lasted {duration}, {total:,} negative mentions",
+    "severities": {"low": "low", "medium": "medium", "high": "high", "critical": "critical"},
+    "states": {"open": "open", "updated": "growing", "resolved": "resolved"},
+    "peak": "Peak",
+    "peak_ratio": "{ratio:.1f}× normal",
+    "peak_counts": "{count:.0f} vs {baseline:.1f} usual per {minutes} min",
+    "duration": "Duration",
+    "negative_total": "Negative mentions",
+    "languages": "Languages",
     "move_launch": "{brand}: launch on {day}: {title}",
     "limit_text": [
         "Counts cover public mentions the configured sources returned; private or unindexed posts are not seen.",
@@ -132,7 +143,16 @@ _KO = {
     "move_net": "{brand}: 순감성 {before:+.2f} → {after:+.2f} ({delta:+.2f})",
     "move_volume": "{brand}: 언급 수 {before:.0f} → {after:.0f} ({delta:+.0f}%)",
     "move_campaign": "{brand}: {day} 긍정 언급 급증 (긍정 {after:.0f}건, 평소 일 {before:.1f}건)",
-    "move_crisis": "{brand}: 위기 알림({severity}), 부정 언급 평소의 {after:.1f}배",
+    "move_crisis": "{brand}: 위기 알림({severity}), 부정 언급 최고 평소의 {ratio:.1f}배, {since}부터 진행 중",
+    "move_crisis_resolved": "{brand}: 위기 알림({severity}), 부정 언급 최고 평소의 {ratio:.1f}배, {duration} 지속, 부정 언급 {total:,}건",
+    "severities": {"low": "낮음", "medium": "보통", "high": "높음", "critical": "심각"},
+    "states": {"open": "진행 중", "updated": "확대 중", "resolved": "해소"},
+    "peak": "최고치",
+    "peak_ratio": "평소의 {ratio:.1f}배",
+    "peak_counts": "{minutes}분당 {count:.0f}건, 평소 {baseline:.1f}건",
+    "duration": "지속 시간",
+    "negative_total": "부정 언급",
+    "languages": "언어",
     "move_launch": "{brand}: {day} 출시 발표: {title}",
     "limit_text": [
         "설정된 출처가 반환한 공개 언급만 집계하며, 비공개·미색인 게시물은 포함되지 않습니다.",
@@ -198,7 +218,16 @@ _JA = {
     "move_net": "{brand}: ネットセンチメント {before:+.2f} → {after:+.2f} ({delta:+.2f})",
     "move_volume": "{brand}: 言及数 {before:.0f} → {after:.0f} ({delta:+.0f}%)",
     "move_campaign": "{brand}: {day} にポジティブ言及が急増 (ポジティブ {after:.0f} 件、通常 1日 {before:.1f} 件)",
-    "move_crisis": "{brand}: クライシスアラート({severity})、ネガティブ言及は通常の {after:.1f} 倍",
+    "move_crisis": "{brand}: クライシスアラート({severity})、ネガティブ言及はピーク時に通常の {ratio:.1f} 倍、{since}から継続中",
+    "move_crisis_resolved": "{brand}: クライシスアラート({severity})、ネガティブ言及はピーク時に通常の {ratio:.1f} 倍、{duration}継続、ネガティブ言及 {total:,} 件",
+    "severities": {"low": "低", "medium": "中", "high": "高", "critical": "重大"},
+    "states": {"open": "発生中", "updated": "拡大中", "resolved": "収束"},
+    "peak": "ピーク",
+    "peak_ratio": "通常の {ratio:.1f} 倍",
+    "peak_counts": "{minutes}分あたり {count:.0f} 件、通常 {baseline:.1f} 件",
+    "duration": "継続時間",
+    "negative_total": "ネガティブ言及",
+    "languages": "言語",
     "move_launch": "{brand}: {day} に新製品発表: {title}",
     "limit_text": [
         "設定したソースが返した公開の言及のみを集計しており、非公開・未インデックスの投稿は含みません。",
@@ -208,10 +237,10 @@ _JA = {
     ],
 }
 
-LABELS: dict[str, dict[str, object]] = {"en": _EN, "ko": _KO, "ja": _JA}
+LABELS: dict[str, dict[str, Any]] = {"en": _EN, "ko": _KO, "ja": _JA}
 
 
-def labels(lang: str) -> dict[str, object]:
+def labels(lang: str) -> dict[str, Any]:
     """The label table for ``lang``; an unknown language is a user error.
 
     >>> labels("ko")["share_of_voice"]

@@ -10,6 +10,8 @@ messages, return values or logs (httpx's request log lines are scrubbed too).
 
 >>> escape("<!channel> *buy* now & <http://evil|click>")
 '&lt;!channel&gt; ∗buy∗ now &amp; &lt;http://evil|click&gt;'
+>>> escape("google_news · mina_s · 2*3")
+'google_news · mina_s · 2*3'
 >>> link("javascript:alert(1)", "x")
 'x'
 """
@@ -42,7 +44,10 @@ MAX_HEADER = 150
 MAX_BLOCKS = 50
 DEFAULT_BASE_URL = "https://slack.com/api/"
 _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_FORMAT = str.maketrans({"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"})
+_FORMAT = {"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"}
+# A formatting character Slack could read as markup: one not sitting inside a word. Slack's mrkdwn
+# only styles text whose markers touch a word boundary, so `google_news` or `2*3` stay as written.
+_MARKUP = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
@@ -53,8 +58,15 @@ def clean(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Make user text inert in mrkdwn: entities escaped, formatting characters neutralised."""
-    return clean(text).translate(_ENTITIES).translate(_FORMAT)
+    """Make user text inert in mrkdwn, keeping the characters the user wrote wherever Slack allows.
+
+    ``& < >`` become entities (the only escapes Slack's mrkdwn has), which also breaks
+    ``<!channel>``, ``<@U…>`` and crafted ``<url|label>`` links. Slack has no escape for
+    ``* _ ~ ```, so only those that could open or close styling (at a word boundary) are
+    replaced by look-alikes; inside a word (``google_news``) they are kept.
+    """
+    text = clean(text).translate(_ENTITIES)
+    return _MARKUP.sub(lambda m: _FORMAT[m.group()], text)
 
 
 def truncate(text: str, limit: int) -> str:

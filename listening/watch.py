@@ -13,11 +13,10 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-from listening.alerts import Alert, AlertLifecycle, SqlRepository
+from listening.alerts import Alert, AlertLifecycle, SqlRepository, alert_terms
 from listening.config import ListeningConfig
 from listening.crisis import DetectorConfig, bucket_stats
 from listening.enrich import scored_rows
-from listening.nlp.topics import keyword_tokens
 from listening.store import Store
 
 REACH_COLUMNS = ("views", "author_followers", "likes", "score")
@@ -40,12 +39,12 @@ def floor_time(ts: datetime, seconds: int) -> datetime:
 
 
 def driving_terms(text: str, names: str) -> list[str]:
-    """Keywords of a post, leaving out the brand's own names (they drive every alert).
+    """Words of a post for the alert's top terms: no stop words, not the brand's own names (they drive every alert).
 
     >>> driving_terms("오르비틀리 앱 로그인 오류", "orbitly 오르비틀리")
-    ['로그', '그인', '오류']
+    ['로그인', '오류']
     """
-    return [t for t in keyword_tokens(text) if t not in names][:30]
+    return alert_terms(text, names)
 
 
 def mention_frame(rows: list[dict], names: str = "") -> pl.DataFrame:

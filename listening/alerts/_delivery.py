@@ -3,63 +3,71 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from listening.alerts._model import Alert
 from listening.alerts._repository import AlertRepository, Claim, new_owner
+from listening.alerts._text import duration_text, sparkline, utc_text
 from listening.errors import DeliveryError
 from listening.slack import PostResult, SlackClient, context, divider, escape, header, link, section, truncate
 
 log = logging.getLogger(__name__)
 
-_SPARK = "▁▂▃▄▅▆▇█"
 _EMOJI = {"low": ":large_yellow_circle:", "medium": ":large_orange_circle:", "high": ":red_circle:", "critical": ":rotating_light:"}
 
 
-def sparkline(values: list[float]) -> str:
-    """Volume evolution in one line.
+def render(alert: Alert, *, first: bool | None = None, ui_url: str = "") -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and Block Kit blocks for an alert in its current state; all user text escaped.
 
-    >>> sparkline([0, 1, 2, 7])
-    '▁▂▃█'
+    ``first`` (default: nothing was delivered yet) makes the message stand alone: a catch-up run
+    that saw a whole episode at once posts one message saying what happened, not just "Resolved".
+    ``ui_url`` (the Dagster UI) adds links to the brand's mentions and the alert there.
     """
-    if not values:
-        return ""
-    lo, span = min(values), (max(values) - min(values)) or 1.0
-    return "".join(_SPARK[round((v - lo) / span * (len(_SPARK) - 1))] for v in values)
-
-
-def render(alert: Alert) -> tuple[str, list[dict[str, Any]]]:
-    """Fallback text and Block Kit blocks for an alert in its current state; all user text escaped."""
     e = alert.explanation
-    brand = escape(alert.brand)
-    title = {"open": "Negative spike", "updated": "Spike growing", "resolved": "Resolved"}[alert.state]
-    icon = ":white_check_mark:" if alert.state == "resolved" else _EMOJI.get(alert.severity, "")
-    since = datetime.fromisoformat(e.since).strftime("%Y-%m-%d %H:%M UTC")
-    text = f"{title}: {brand} ({alert.severity}) {e.ratio:.1f}x normal negative volume since {since}"
+    first = alert.delivered_state is None if first is None else first
+    resolved = alert.state == "resolved"
+    title = ("Negative spike (over)" if resolved else "Negative spike") if first else \
+        ("Resolved" if resolved else "Update")
+    icon = ":white_check_mark:" if resolved else _EMOJI.get(alert.severity, "")
+    text = f"{title}: {alert.brand} ({alert.severity}) {e.headline_ratio:.1f}x normal negative volume at peak"
+    text += f", lasted {duration_text(alert.duration)}, {e.total:,} negative mentions" if resolved else f" since {utc_text(alert.window_start)}"
     blocks: list[dict[str, Any]] = [header(f"{title}: {alert.brand} ({alert.severity})")]
-    blocks.append(section(
-        f"{icon} *{e.ratio:.1f}×* normal negative volume: *{e.current:.0f}* vs ~{e.baseline:.1f} per bucket"
-        f" (peak {e.peak:.0f}) since {since}\n"
-        f"Negative share *{e.share_now:.0%}* (usually {e.share_baseline:.0%})"
-        + (f" · negative reach {e.reach_negative:,.0f}" if e.reach_negative else "")
-    ))
-    facts = [
-        ("Languages", e.languages), ("Sources", e.sources), ("Top terms", e.terms), ("Topics", e.topics),
-    ]
-    lines = [f"*{name}:* " + ", ".join(f"{escape(k)} ({v})" for k, v in items) for name, items in facts if items]
-    if lines:
-        blocks.append(section("\n".join(lines)))
-    if e.posts:
+    lines = [f"{icon} *{e.headline_ratio:.1f}×* normal negative volume at peak: *{e.headline_count:.0f}* vs "
+             f"~{e.headline_baseline:.1f} per bucket ({utc_text(e.peak_at or e.since)})"]
+    if resolved:
+        until = alert.active_until or alert.resolved_at
+        lines.append(f"Opened {utc_text(alert.window_start)} · lasted *{duration_text(alert.duration)}* (until {utc_text(until)}) · "
+                     f"*{e.total:,}* negative mentions · resolved {utc_text(alert.resolved_at)} once the stream was back to normal")
+    else:
+        lines.append(f"Since {utc_text(alert.window_start)} · {e.total:,} negative mentions so far · negative share "
+                     f"*{e.share_now:.0%}* in the last bucket (usually {e.share_baseline:.0%})"
+                     + (f" · negative reach {e.reach_negative:,.0f}" if e.reach_negative else ""))
+    if alert.state == "updated" and not first and (e.new_languages or e.new_sources):
+        lines.append("Spread to " + ", ".join(escape(x) for x in [*e.new_languages, *e.new_sources]))
+    if e.severity_reasons:
+        lines.append(f"_Severity {alert.severity}: {escape(', '.join(e.severity_reasons))}_")
+    blocks.append(section("\n".join(lines)))
+    facts = [("Languages", e.languages), ("Sources", e.sources), ("Top terms", e.terms), ("Topics", e.topics)]
+    if first or alert.state == "updated":
+        rows = [f"*{name}:* " + ", ".join(f"{escape(k)} ({v})" for k, v in items) for name, items in facts if items]
+        if rows:
+            blocks.append(section("\n".join(rows)))
+    posts = e.posts if not (first and resolved) else (e.posts or e.representative_posts)
+    if posts:
         blocks.append(divider())
-    for p in e.posts:
+    for p in posts:
         who = " · ".join(x for x in (p.author, p.source, f"reach {p.reach:,}" if p.reach else "") if x)
         blocks.append(section(f"{link(p.url, who or 'post')}\n>{escape(truncate(p.text.replace(chr(10), ' '), 280))}"))
-    blocks.append(context(f"volume {sparkline(e.evolution)}", f"alert `{escape(alert.key)}`"))
+    notes = [f"volume {sparkline(e.timeline or e.evolution)}", f"alert `{escape(alert.key)}`"]
+    if ui_url:
+        notes.append(link(ui_url.rstrip("/") + "/assets/crisis_alerts", "alert in the UI") + " · "
+                     + link(ui_url.rstrip("/") + "/assets/mentions", "mentions in the UI"))
+    blocks.append(context(*notes))
     return text, blocks
 
 
-def deliver(repo: AlertRepository, client: SlackClient, brands: set[str] | None = None) -> list[tuple[str, str]]:
+def deliver(repo: AlertRepository, client: SlackClient, brands: set[str] | None = None,
+            *, ui_url: str = "") -> list[tuple[str, str]]:
     """Post every alert whose current state was not yet delivered; returns (key, label) posted.
 
     ``brands`` limits paging to those brands (on-call is paged for the own brand;
@@ -83,7 +91,7 @@ def deliver(repo: AlertRepository, client: SlackClient, brands: set[str] | None 
             landed = _landed_before(client, alert, marker) if claim is Claim.TAKEN_OVER else None
             if landed is not None:
                 log.info("alert %s (%s) was posted by a run that died before recording it", alert.key, alert.delivery_label)
-            text, blocks = render(alert)
+            text, blocks = render(alert, ui_url=ui_url)
             result = landed or client.post(text, blocks, thread_ts=alert.slack_ts, marker=marker)
         except DeliveryError as exc:
             repo.release(alert.key, owner)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import asdict, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from listening.alerts._model import Alert, AlertExplanation
 from listening.alerts._repository import AlertRepository
+from listening.alerts._severity import INVOLVED, grade_episode
 from listening.crisis import SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector
 
 
@@ -52,19 +54,20 @@ class AlertLifecycle:
         """Feed one bucket; return the alerts it resolved, opened or grew (usually none)."""
         d = self.detector.update(stats.start, stats.negative)
         self.s["recent"] = (self.s["recent"] + [float(stats.negative)])[-self.keep :]
+        step = timedelta(seconds=self.detector.config.bucket_seconds)
         changed: list[Alert] = []
         if self.s["open"] and d.resolved:
-            _accumulate(self.s["episode"], stats)
+            _accumulate(self.s["episode"], stats, d, step)
             changed.append(self._save(self.s["open"], "resolved", stats, d))
             self.s["open"], self.s["episode"] = None, None
         if d.alarm:
             self.s["episode"] = _new_episode()
             self.s["open"] = f"{self.brand}:{(d.episode_start or stats.start).astimezone(timezone.utc).isoformat()}"
-            _accumulate(self.s["episode"], stats)
+            _accumulate(self.s["episode"], stats, d, step)
             changed.append(self._save(self.s["open"], "open", stats, d))
         elif self.s["open"]:
-            _accumulate(self.s["episode"], stats)
-            if self._grew(self.s["episode"], stats):
+            _accumulate(self.s["episode"], stats, d, step)
+            if self._grew(self.s["episode"]):
                 changed.append(self._save(self.s["open"], "updated", stats, d))
         if self.s["open"] is None and stats.total:
             prev = self.s["share"]
@@ -74,13 +77,13 @@ class AlertLifecycle:
             self.save()
         return changed
 
-    def _grew(self, ep: dict[str, Any], stats: BucketStats) -> bool:
-        """Notable growth since the last notification: x1.5 volume, or a new language or source.
+    def _grew(self, ep: dict[str, Any]) -> bool:
+        """A change worth a reply: a new peak ``growth`` x the last notified one, or a new language or source.
 
-        A language or source counts once it has 3 negative mentions in the episode, so a
-        single stray post does not trigger an update.
+        A language or source counts once it has :data:`INVOLVED` negative mentions in the episode,
+        so a single stray post does not trigger an update.
         """
-        if stats.negative >= self.growth * ep["notified_peak"]:
+        if ep["peak"] >= self.growth * max(ep["notified_peak"], 1.0):
             return True
         return bool(_involved(ep["languages"]) - set(ep["notified_languages"])
                     or _involved(ep["sources"]) - set(ep["notified_sources"]))
@@ -88,8 +91,8 @@ class AlertLifecycle:
     def _save(self, key: str, state: str, stats: BucketStats, d: Decision) -> Alert:
         ep = self.s["episode"] or _new_episode()
         old = self.repo.get_alert(key)
-        explanation = self._explain(stats, d, ep, old.window_start if old else None)
-        severity = d.severity or "low"
+        explanation = self._explain(stats, d, ep, state, old.window_start if old else None)
+        severity = _severity(ep)
         if old is not None and SEVERITIES.index(old.severity) > SEVERITIES.index(severity):
             severity = old.severity
         opened = old.opened_at if old else stats.start
@@ -102,24 +105,32 @@ class AlertLifecycle:
         if old is not None:
             alert = replace(alert, slack_ts=old.slack_ts, slack_channel=old.slack_channel,
                             delivered_state=old.delivered_state, window_start=old.window_start)
-        ep["notified_peak"] = max(ep["notified_peak"], float(stats.negative))
+        ep["notified_peak"] = max(ep["notified_peak"], ep["peak"])
         ep["notified_languages"] = sorted(_involved(ep["languages"]) | set(ep["notified_languages"]))
         ep["notified_sources"] = sorted(_involved(ep["sources"]) | set(ep["notified_sources"]))
+        ep["shown"] = sorted(set(ep["shown"]) | {p.url for p in explanation.posts})
         self.repo.save_alert(alert)
         return alert
 
-    def _explain(self, stats: BucketStats, d: Decision, ep: dict[str, Any],
+    def _explain(self, stats: BucketStats, d: Decision, ep: dict[str, Any], state: str,
                  opened_window: datetime | None = None) -> AlertExplanation:
         """``since`` is the episode's start; a resolving bucket has none, so the alert's own start is kept."""
         since = (d.episode_start or opened_window or stats.start).astimezone(timezone.utc)
         top = lambda c: Counter(c).most_common(5)  # noqa: E731
         share_base = self.s["share"] if self.s["share"] is not None else stats.negative_share
+        new_langs = sorted(_involved(ep["languages"]) - set(ep["notified_languages"])) if state == "updated" else []
+        new_srcs = sorted(_involved(ep["sources"]) - set(ep["notified_sources"])) if state == "updated" else []
+        _, reasons = _grade(ep)
         return AlertExplanation(
             brand=self.brand, ratio=round(stats.negative / max(d.baseline, 1e-9), 2), baseline=round(d.baseline, 2),
             current=float(stats.negative), share_now=round(stats.negative_share, 4), share_baseline=round(share_base, 4),
             since=since.isoformat(), peak=ep["peak"], reach_negative=round(ep["reach"], 1),
             terms=top(ep["terms"]), topics=top(ep["topics"]), languages=top(ep["languages"]),
-            sources=top(ep["sources"]), posts=[Post(**p) for p in ep["posts"]], evolution=list(self.s["recent"]),
+            sources=top(ep["sources"]), posts=_fresh_posts(ep, new_langs, new_srcs), evolution=list(self.s["recent"]),
+            peak_at=ep["peak_at"], peak_baseline=round(ep["peak_baseline"], 2), peak_ratio=round(ep["peak_ratio"], 2),
+            surprise=round(ep["surprise"], 2), total=int(ep["total_active"] or ep["total"]),
+            active_until=ep["active_until"], timeline=list(ep["timeline"]), new_languages=new_langs,
+            new_sources=new_srcs, severity_reasons=reasons, top_posts=[Post(**p) for p in ep["posts"][:5]],
         )
 
 
@@ -130,23 +141,64 @@ def _revision(old: Alert | None, state: str, bucket: datetime) -> int:
     return old.revision if (old.state, old.window_end) == (state, bucket) else old.revision + 1
 
 
-def _involved(counts: dict[str, int], least: int = 3) -> set[str]:
+def _involved(counts: dict[str, int], least: int = INVOLVED) -> set[str]:
     return {k for k, v in counts.items() if v >= least}
 
 
+def _grade(ep: dict[str, Any]) -> tuple[str, list[str]]:
+    return grade_episode(peak_ratio=ep["peak_ratio"], surprise=ep["surprise"], languages=len(_involved(ep["languages"])),
+                         sources=len(_involved(ep["sources"])), reach=ep["reach"])
+
+
+def _severity(ep: dict[str, Any]) -> str:
+    return _grade(ep)[0]
+
+
+_EPISODE: dict[str, Any] = {
+    "terms": {}, "topics": {}, "languages": {}, "sources": {}, "posts": [], "peak": 0.0, "reach": 0.0,
+    "notified_peak": 0.0, "notified_languages": [], "notified_sources": [], "peak_at": "", "peak_baseline": 0.0,
+    "peak_ratio": 0.0, "surprise": 0.0, "total": 0, "total_active": 0, "active_until": "", "timeline": [], "shown": [],
+}
+#: Posts an episode keeps as candidates, so every update can show ones not shown before.
+POOL = 40
+#: Buckets of an episode's timeline kept (a week of 15-minute buckets).
+TIMELINE = 672
+
+
 def _new_episode() -> dict[str, Any]:
-    return {"terms": {}, "topics": {}, "languages": {}, "sources": {}, "posts": [], "peak": 0.0, "reach": 0.0,
-            "notified_peak": 0.0, "notified_languages": [], "notified_sources": []}
+    return copy.deepcopy(_EPISODE)
 
 
-def _accumulate(ep: dict[str, Any], stats: BucketStats) -> None:
-    """Fold one bucket into the episode's running explanation (JSON-friendly dicts)."""
+def _accumulate(ep: dict[str, Any], stats: BucketStats, d: Decision, step: timedelta) -> None:
+    """Fold one bucket into the episode's running explanation (JSON-friendly dicts).
+
+    Episodes saved by an earlier version lack the peak fields; they are filled in here.
+    """
+    for k, v in _EPISODE.items():
+        ep.setdefault(k, copy.deepcopy(v))
     for name in ("terms", "topics", "languages", "sources"):
         for k, v in getattr(stats, name).items():
             ep[name][k] = ep[name].get(k, 0) + int(v)
-    ep["peak"] = max(ep["peak"], float(stats.negative))
+    if stats.negative > ep["peak"] or not ep["peak_at"]:
+        ep["peak"], ep["peak_at"] = float(stats.negative), stats.start.astimezone(timezone.utc).isoformat()
+        ep["peak_baseline"] = float(d.baseline)
+        ep["peak_ratio"] = stats.negative / max(d.baseline, 1e-9)
+    ep["total"] += int(stats.negative)
+    if d.anomalous or d.alarm:
+        ep["surprise"] = max(ep["surprise"], float(d.zscore))
+        ep["total_active"] = ep["total"]
+        ep["active_until"] = (stats.start + step).astimezone(timezone.utc).isoformat()
+    ep["timeline"] = (ep["timeline"] + [float(stats.negative)])[-TIMELINE:]
     ep["reach"] += stats.reach_negative
     posts = {p["url"]: p for p in ep["posts"]}
     for p in stats.posts:
         posts.setdefault(p.url, asdict(p))
-    ep["posts"] = sorted(posts.values(), key=lambda p: -p["reach"])[:5]
+    ep["posts"] = sorted(posts.values(), key=lambda p: -p["reach"])[:POOL]
+
+
+def _fresh_posts(ep: dict[str, Any], languages: list[str], sources: list[str], k: int = 5) -> list[Post]:
+    """Up to ``k`` posts not shown in an earlier message, those from newly involved languages or sources first."""
+    shown = set(ep["shown"])
+    fresh = [p for p in ep["posts"] if p["url"] not in shown]
+    fresh.sort(key=lambda p: (p.get("lang") not in languages and p.get("source") not in sources, -p["reach"]))
+    return [Post(**p) for p in fresh[:k]]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
 from typing import Any
 
 from listening.crisis import Post
@@ -11,7 +11,12 @@ from listening.crisis import Post
 
 @dataclass(frozen=True)
 class AlertExplanation:
-    """Everything on-call needs to judge a surge at a glance (stored as the alert's payload)."""
+    """Everything on-call needs to judge a surge at a glance (stored as the alert's payload).
+
+    ``ratio``/``current``/``baseline`` describe the bucket that triggered this state; the
+    ``peak_*`` fields, ``total``, ``languages`` and ``sources`` describe the whole episode so far,
+    and are what every surface leads with (a resolving bucket is back to normal by definition).
+    """
 
     brand: str
     ratio: float
@@ -28,16 +33,47 @@ class AlertExplanation:
     sources: list[tuple[str, int]] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
     evolution: list[float] = field(default_factory=list)
+    peak_at: str = ""
+    peak_baseline: float = 0.0
+    peak_ratio: float = 0.0
+    surprise: float = 0.0
+    total: int = 0
+    active_until: str = ""
+    timeline: list[float] = field(default_factory=list)
+    new_languages: list[str] = field(default_factory=list)
+    new_sources: list[str] = field(default_factory=list)
+    severity_reasons: list[str] = field(default_factory=list)
+    top_posts: list[Post] = field(default_factory=list)
+
+    @property
+    def headline_ratio(self) -> float:
+        """The episode's peak ratio (payloads stored before peaks were kept fall back to their own bucket's)."""
+        return self.peak_ratio or max(self.ratio, 0.0)
+
+    @property
+    def representative_posts(self) -> list[Post]:
+        """The episode's highest-reach posts (for summaries), else the ones this state showed."""
+        return self.top_posts or self.posts
+
+    @property
+    def headline_baseline(self) -> float:
+        return self.peak_baseline if self.peak_ratio else self.baseline
+
+    @property
+    def headline_count(self) -> float:
+        return self.peak if self.peak_ratio else self.current
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AlertExplanation":
-        data = dict(data)
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
         for key in ("terms", "topics", "languages", "sources"):
             data[key] = [(str(k), int(v)) for k, v in data.get(key, [])]
-        data["posts"] = [Post(**p) for p in data.get("posts", [])]
+        for key in ("posts", "top_posts"):
+            data[key] = [Post(**p) for p in data.get(key, [])]
         return cls(**data)
 
 
@@ -64,3 +100,17 @@ class Alert:
     def delivery_label(self) -> str:
         """What "this state" means for once-only delivery: each update revision counts once."""
         return f"updated:{self.revision}" if self.state == "updated" else self.state
+
+    @property
+    def active_until(self) -> datetime | None:
+        """End of the episode's last abnormal bucket (the surge itself, without the calm that resolved it)."""
+        value = self.explanation.active_until
+        return datetime.fromisoformat(value) if value else None
+
+    @property
+    def duration(self) -> timedelta | None:
+        """How long the surge lasted: episode start to the end of its last abnormal bucket; None while open."""
+        if self.state != "resolved":
+            return None
+        end = self.active_until or self.resolved_at
+        return max(end - self.window_start, timedelta(0)) if end else None

@@ -113,7 +113,7 @@ class SqlRepository:
 
     def get_alert(self, key: str) -> Alert | None:
         rows = self._read(sa.select(self.t_alerts).where(self.t_alerts.c.key == key))
-        return _alert_from_row(rows[0]) if rows else None
+        return alert_from_row(rows[0]) if rows else None
 
     def save_alert(self, alert: Alert) -> None:
         """Write the lifecycle columns; delivery columns belong to :meth:`mark_delivered` alone.
@@ -162,7 +162,7 @@ class SqlRepository:
     def undelivered(self) -> list[Alert]:
         t = self.t_alerts
         q = sa.select(t).where(sa.or_(t.c.delivered_state.is_(None), t.c.delivered_state != t.c.state))
-        alerts = [_alert_from_row(r) for r in self._read(q.order_by(t.c.opened_at, t.c.key))]
+        alerts = [alert_from_row(r) for r in self._read(q.order_by(t.c.opened_at, t.c.key))]
         return [a for a in alerts if a.delivered_state != a.delivery_label]
 
     def load_state(self, key: str) -> dict[str, Any] | None:
@@ -192,7 +192,8 @@ def _alert_to_row(a: Alert) -> dict[str, Any]:
     }
 
 
-def _alert_from_row(r: dict[str, Any]) -> Alert:
+def alert_from_row(r: dict[str, Any]) -> Alert:
+    """An :class:`Alert` from a row of the store's ``alerts`` table (the payload JSON decoded)."""
     payload = json.loads(r["payload"])
     return Alert(
         key=r["key"], brand=r["brand"], state=r["state"], severity=r["severity"], opened_at=_aware(r["opened_at"]),

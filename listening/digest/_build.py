@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from listening.alerts import duration_text, utc_text
 from listening.config import ListeningConfig
 from listening.digest import _query
 from listening.digest._model import (
@@ -87,7 +88,7 @@ def build_digest(store: Store, config: ListeningConfig, week: str, model_id: str
     activity = _activity(activity_ids, posts_by_id, post)
     campaigns = [Campaign(r["brand"], _local_day(edges[r["day"]], tz), int(r["positive"]), float(r["baseline"]), post(r["post"]))
                  for r in campaign_rows]
-    crises = [_crisis(r) for r in alert_rows]
+    crises = [_crisis(r, L, lang, config.alerting.bucket_minutes) for r in alert_rows]
     changes = _movements(L, shares, sentiment, campaigns, crises, _launches(activity), names, evidence_ids, post)
     sources = this_week.group_by("source").len().sort(["len", "source"], descending=[True, False])
     trend_weeks = [current.shift(i - last, tz, week_start).label for i in range(HISTORY_WEEKS)]
@@ -297,13 +298,20 @@ def _evidence_ids(week: pl.DataFrame) -> dict[tuple[str, str], str]:
     return dict(sorted(out.items()))
 
 
-def _crisis(row: dict[str, Any]) -> Crisis:
-    e = row["explanation"]
+def _crisis(row: dict[str, Any], L: dict[str, Any], lang: str, bucket_minutes: int) -> Crisis:
+    """The episode's peak, duration and total (an alert's own ratio is the resolving bucket's, back to normal)."""
+    alert = row["alert"]
+    e = alert.explanation
     posts = [Post.from_row({"id": f"{row['key']}#{i}", "brand": row["brand"], "source": p.source, "lang": p.lang, "url": p.url,
                             "text": p.text, "author": p.author, "reach": p.reach, "sentiment": "negative"})
-             for i, p in enumerate(e.posts[:3])]
+             for i, p in enumerate(e.representative_posts[:3])]
     return Crisis(row["key"], row["brand"], row["severity"], row["state"], row["opened_at"], row["resolved_at"],
-                  float(e.ratio), float(e.current), float(e.baseline), [t for t, _ in e.terms[:5]], posts)
+                  float(e.headline_ratio), float(e.headline_count), float(e.headline_baseline), [t for t, _ in e.terms[:5]], posts,
+                  peak_at=utc_text(e.peak_at) if e.peak_at else "", bucket_minutes=bucket_minutes,
+                  duration=duration_text(alert.duration, lang) if alert.duration is not None else "",
+                  total=int(e.total), languages=list(e.languages), sources=list(e.sources),
+                  severity_label=L["severities"].get(alert.severity, alert.severity),
+                  state_label=L["states"].get(alert.state, alert.state))
 
 
 def _movements(L: dict[str, Any], shares: list[BrandShare], sentiment: list[BrandSentiment], campaigns: list[Campaign],
@@ -331,8 +339,10 @@ def _movements(L: dict[str, Any], shares: list[BrandShare], sentiment: list[Bran
         moves.append(Movement("campaign", c.brand, L["move_campaign"].format(brand=names.get(c.brand, c.brand), day=c.day,
                               after=c.positive, before=c.baseline), 10 + min(c.positive / max(c.baseline, 1.0), 10), c.evidence))
     for c in crises:
-        moves.append(Movement("crisis", c.brand, L["move_crisis"].format(brand=names.get(c.brand, c.brand), severity=c.severity,
-                              after=c.ratio), 100.0, c.posts[0] if c.posts else None))
+        template = L["move_crisis_resolved"] if c.duration else L["move_crisis"]
+        text = template.format(brand=names.get(c.brand, c.brand), severity=c.severity_label or c.severity, ratio=c.ratio,
+                               duration=c.duration, total=c.total, since=c.opened_at)
+        moves.append(Movement("crisis", c.brand, text, 100.0, c.posts[0] if c.posts else None))
     for a in launches:
         moves.append(Movement("launch", a.brand, L["move_launch"].format(brand=names.get(a.brand, a.brand), day=a.post.published_at[:10],
                               title=a.post.label), 50.0, a.post))

@@ -217,6 +217,12 @@ def _day(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Crisis:
+    """One of our crisis episodes as the digest shows it: its peak, never the bucket that resolved it.
+
+    ``ratio``/``current``/``baseline`` are the episode's peak; ``duration`` is already worded in the
+    digest's language ("" while the episode is open); ``*_label`` are the translated severity and state.
+    """
+
     key: str
     brand: str
     severity: str
@@ -228,6 +234,14 @@ class Crisis:
     baseline: float
     terms: list[str]
     posts: list[Post]
+    peak_at: str = ""
+    bucket_minutes: int = 0
+    duration: str = ""
+    total: int = 0
+    languages: list[tuple[str, int]] = field(default_factory=list)
+    sources: list[tuple[str, int]] = field(default_factory=list)
+    severity_label: str = ""
+    state_label: str = ""
 
 
 @dataclass(frozen=True)

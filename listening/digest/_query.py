@@ -16,7 +16,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from listening.alerts import AlertExplanation
+from listening.alerts import alert_from_row
 from listening.errors import StoreError
 from listening.store import Store, alerts, engagement_snapshots, mentions, scores
 
@@ -138,7 +138,10 @@ def week_alerts(store: Store, brands: Sequence[str], start: datetime, end: datet
         raise StoreError(f"reading crisis alerts for the digest failed: {exc.__class__.__name__}") from exc
     for row in rows:
         payload = json.loads(row["payload"])
-        row["explanation"] = AlertExplanation.from_dict(payload.get("explanation", payload))
+        if "explanation" not in payload:
+            payload = {"explanation": payload}
+        row["alert"] = alert_from_row({**row, "payload": json.dumps(payload)})
+        row["explanation"] = row["alert"].explanation
         for key in ("opened_at", "resolved_at"):
             row[key] = _aware(row[key]).strftime("%Y-%m-%d %H:%M UTC") if row[key] else ""
     return rows

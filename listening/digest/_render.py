@@ -90,7 +90,8 @@ def render_html(digest: Digest, charts: dict[str, bytes]) -> str:
 
 def render_markdown(digest: Digest, chart_src: dict[str, str]) -> str:
     """Markdown with the same content; ``chart_src`` maps chart name to a relative file name or data URI."""
-    trusted = {k: Markup(v) if isinstance(v, str) else [Markup(x) for x in v] for k, v in labels(digest.lang).items()}
+    trusted = {k: Markup(v) if isinstance(v, str) else {x: Markup(y) for x, y in v.items()} if isinstance(v, dict)
+               else [Markup(x) for x in v] for k, v in labels(digest.lang).items()}
     return _MD.get_template("digest.md.j2").render(
         d=digest, L=trusted, charts={k: Markup(v.replace(" ", "%20").replace(")", "%29")) for k, v in chart_src.items()})
 
@@ -107,8 +108,13 @@ def slack_message(digest: Digest, location: str) -> tuple[str, list[dict[str, An
     blocks.append(slack.section("*" + slack.escape(str(L["changes"])) + "*\n" + ("\n".join(lines) or slack.escape(str(L["no_changes"])))))
     sov = [f"{slack.escape(s.name)}: *{100 * s.share:.1f}%* ({100 * (s.share - s.share_prev):+.1f} pp)" for s in digest.share_of_voice]
     blocks.append(slack.section("*" + slack.escape(str(L["share_of_voice"])) + "*\n" + " · ".join(sov)))
-    crises = [f"• {slack.escape(digest.brand_names.get(c.brand, c.brand))} ({slack.escape(c.severity)}, "
-              f"{slack.escape(c.state)}) {c.ratio:.1f}×" for c in digest.crises]
+    crises = [f"• {slack.escape(digest.brand_names.get(c.brand, c.brand))} ({slack.escape(c.severity_label or c.severity)}, "
+              f"{slack.escape(c.state_label or c.state)}) {slack.escape(str(L['peak']))} "
+              f"*{slack.escape(L['peak_ratio'].format(ratio=c.ratio))}* "
+              f"({slack.escape(L['peak_counts'].format(count=c.current, baseline=c.baseline, minutes=c.bucket_minutes))})"
+              + (f" · {slack.escape(str(L['duration']))} {slack.escape(c.duration)} · "
+                 f"{slack.escape(str(L['negative_total']))} {c.total:,}" if c.duration else "")
+              for c in digest.crises]
     if crises:
         blocks.append(slack.section("*" + slack.escape(str(L["crises"])) + "*\n" + "\n".join(crises)))
     where = slack.link(location, location) if location.startswith(("http://", "https://")) else slack.escape(location)
