@@ -153,6 +153,23 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from listening.alerts import SqlRepository, alerts_table, describe_markdown
+    from listening.pipeline import open_store
+    from listening.render import clean
+
+    repo = SqlRepository(open_store())
+    if getattr(args, "alerts_command", None) == "show":
+        alert = repo.get_alert(args.key)
+        if alert is None:
+            raise InputError(f"no alert with key {args.key!r}; `listening alerts` lists the stored ones")
+        print(describe_markdown(alert, escape=lambda s: clean(s, 300)))
+        return 0
+    found = repo.recent(brand=args.brand, state=args.state, since=args.since, limit=args.limit)
+    print(alerts_table(found, escape=lambda s: clean(s, 60)) if found else "no crisis alerts match")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="listening",
@@ -217,6 +234,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("alerts", help="list crisis alerts, or show one alert's whole explanation",
+                       description="Lists stored crisis alerts, newest first: severity, state, peak ratio, duration and "
+                       "negative mentions. `listening alerts show KEY` prints one alert in full: peak, baseline, timeline "
+                       "sparkline, languages, sources, top terms and linked posts (no Slack needed).")
+    p.add_argument("--brand", help="brand key, e.g. orbitly")
+    p.add_argument("--state", choices=["open", "resolved"], help="open (still running, updates included) or resolved")
+    p.add_argument("--since", type=_parse_time, help="episodes still running at or after this ISO-8601 time or age (7d)")
+    p.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    p.set_defaults(func=cmd_alerts)
+    alerts_sub = p.add_subparsers(dest="alerts_command", metavar="ACTION")
+    a = alerts_sub.add_parser("show", help="print one alert's whole explanation",
+                              description="Prints one alert's whole explanation: peak (ratio, count, baseline, when), "
+                              "duration and total once resolved, why its severity, the timeline as a sparkline, languages, "
+                              "sources, top terms, topics and linked posts.")
+    a.add_argument("key", help="alert key as `listening alerts` lists it, e.g. orbitly:2026-11-20T13:30:00+00:00")
+    a.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser("detect-spikes", help="find volume surges in a time series CSV",
                        description="Reads SERIES.csv (columns timestamp,value; regular buckets such as 5-minute mention counts) "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from listening.store import Store, alerts, mentions, redact_url, scores
+from listening.store import Store, mentions, redact_url, scores
 
 
 def counts_by(store: Store, *columns: str) -> list[tuple]:
@@ -35,8 +35,9 @@ def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd
     """``digest``: (week, HTML, Markdown) of the weekly digest the demo built, when it built one."""
     total = store.count(mentions)
     scored = store.count(scores)
-    with store.engine.connect() as conn:
-        alert_rows = conn.execute(sa.select(alerts.c.brand, alerts.c.state, alerts.c.severity, alerts.c.window_start).order_by(alerts.c.window_start)).all()
+    from listening.alerts import SqlRepository, headline
+
+    crises = sorted(SqlRepository(store).recent(limit=5), key=lambda a: a.window_start)
     langs = ", ".join(f"{lang} {n}" for lang, n in counts_by(store, "lang"))
     parts = [
         "",
@@ -48,8 +49,7 @@ def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd
         f"Languages: {langs}",
         f"Scored texts (sentiment + topic): {scored}",
     ]
-    if alert_rows:
-        parts.append("Crisis alerts: " + "; ".join(f"{b} {sev} {state} since {ws:%Y-%m-%d %H:%M} UTC" for b, state, sev, ws in alert_rows))
+    parts += [f"Crisis alert: {headline(a)}" for a in crises]
     parts += [
         "",
         "Where to look next:",
@@ -59,6 +59,7 @@ def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd
           if digest else []),
         f"  Newest mentions in the terminal:             {listening_cmd} mentions --brand orbitly --limit 20",
         f"  Korean mentions of the last week:            {listening_cmd} mentions --lang ko --since 7d",
+        *([f"  {'The crisis alert in full:':45}{listening_cmd} alerts show '{crises[-1].key}'"] if crises else []),
         "  Your own brands and feeds:                   copy listening/replay/demo.yaml, edit it, then",
         f"                                               {listening_cmd} config check my.yaml && {listening_cmd} fetch --config my.yaml",
         f"  (Dagster instance: {dagster_home})",

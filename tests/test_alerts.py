@@ -168,3 +168,148 @@ def test_mentions_frame_to_alert_end_to_end():
     opened = run(MemoryRepository(), buckets)
     assert opened[0].state == "open" and opened[0].key == f"acme:{(T0 + 441 * STEP).isoformat()}"
     assert ("fr", 20) in opened[0].explanation.languages and opened[0].explanation.posts[0].reach > 0
+
+
+def test_the_episode_keeps_its_peak_total_and_duration():
+    buckets = stream()
+    changed = run(MemoryRepository(), buckets)
+    resolved = changed[-1]
+    e = resolved.explanation
+    assert e.ratio < 2, "the resolving bucket itself is back to normal"
+    assert e.peak == 90 and e.peak_at == (T0 + 456 * STEP).isoformat() and e.peak_ratio >= 10
+    assert e.peak_ratio == pytest.approx(90 / e.peak_baseline, rel=0.01) and e.headline_ratio == e.peak_ratio
+    active = [b for b in buckets if resolved.window_start <= b.start < resolved.active_until]
+    assert resolved.active_until == T0 + 470 * STEP, "the surge ends with its last abnormal bucket, not the calm after it"
+    assert e.total == sum(b.negative for b in active) and resolved.duration == resolved.active_until - resolved.window_start
+    assert dict(e.languages)["de"] == 10 * 14 and {"rss", "hackernews"} <= {s for s, _ in e.sources}
+    text, blocks = render(resolved, first=False)
+    shown = text + json.dumps(blocks, ensure_ascii=False)
+    assert text.startswith("Resolved: acme") and f"{e.peak_ratio:.1f}x normal negative volume at peak" in text
+    assert f"*{e.peak_ratio:.1f}×*" in shown and "lasted *4 h 45 min*" in shown and f"*{e.total:,}* negative mentions" in shown
+    assert "0.0×" not in shown
+
+
+def test_the_opening_message_shows_the_peak_so_far_and_the_bucket_size():
+    opened = run(MemoryRepository(), stream())[0]
+    text, blocks = render(opened)
+    assert text.startswith("Negative spike: acme") and "per 15 min" in json.dumps(blocks)
+    assert opened.explanation.peak_ratio == opened.explanation.ratio > 3
+
+
+def surge(levels: dict[int, int], new_lang_at: int | None = None, n: int = 560) -> list[BucketStats]:
+    """A quiet stream with the given negative counts at some buckets, one fresh post per surge bucket."""
+    rng = np.random.default_rng(4)
+    out = []
+    for i in range(n):
+        neg = levels.get(i, int(rng.poisson(6)))
+        langs = {"en": neg} if new_lang_at is None or i < new_lang_at else {"en": neg - 5, "ja": 5}
+        posts = tuple(Post(url=f"https://news.example/{i}/{k}", text="outage", source="rss", lang="en", reach=1000 - k)
+                      for k in range(3)) if i in levels else ()
+        out.append(BucketStats(start=T0 + i * STEP, negative=neg, total=neg + 60, languages=langs, sources={"rss": neg},
+                               terms={"outage": neg}, posts=posts))
+    return out
+
+
+def test_a_surge_that_wobbles_below_its_peak_posts_no_update():
+    levels = {i: 40 + (i % 3) * 9 for i in range(450, 470)}  # 40, 49, 58: never 1.5x the 40 that opened it
+    changed = run(MemoryRepository(), surge(levels))
+    assert [a.state for a in changed] == ["open", "resolved"]
+    assert changed[-1].explanation.peak == 58
+
+
+@pytest.mark.parametrize(("levels", "new_lang_at", "why"), [
+    pytest.param({**{i: 40 for i in range(450, 460)}, **{i: 65 for i in range(460, 470)}}, None, "peak", id="new-peak"),
+    pytest.param({i: 40 for i in range(450, 470)}, 460, "spread", id="new-language"),
+])
+def test_an_update_says_what_changed_and_shows_posts_not_shown_before(levels, new_lang_at, why):
+    changed = run(MemoryRepository(), surge(levels, new_lang_at))
+    assert [a.state for a in changed] == ["open", "updated", "resolved"]
+    opened, updated, resolved = changed
+    seen = [{p.url for p in a.explanation.posts} for a in changed]
+    assert all(seen[:2]) and not (seen[0] & seen[1]) and not ((seen[0] | seen[1]) & seen[2]), "no post is shown twice"
+    text, blocks = render(updated, first=False)
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert text.startswith("Update: acme")
+    if why == "peak":
+        assert updated.explanation.peak == 65 and f"*{updated.explanation.peak_ratio:.1f}×*" in shown
+    else:
+        assert updated.explanation.new_languages == ["ja"] and "Spread to ja" in shown
+
+
+def test_a_catch_up_run_posts_one_message_that_says_what_happened():
+    repo = MemoryRepository()
+    resolved = run(repo, stream())[-1]
+    with SlackServer() as slack, SlackClient(SlackConfig(webhook_url=slack.webhook_url)) as client:
+        assert deliver(repo, client) == [(resolved.key, "resolved")]
+        assert deliver(repo, client) == []
+        [message] = slack.messages()
+    body = json.dumps(message["blocks"], ensure_ascii=False)
+    assert message["text"].startswith("Negative spike (over): acme")
+    assert f"{resolved.explanation.peak_ratio:.1f}x normal negative volume at peak" in message["text"]
+    for fact in ("Opened 2024-05-10 ", "lasted *", "negative mentions", "resolved 2024-05-1", "*Languages:*", "news.example"):
+        assert fact in body, fact
+
+
+def test_slack_messages_link_to_the_ui_when_it_is_configured():
+    alert = run(MemoryRepository(), stream())[0]
+    _, blocks = render(alert, ui_url="http://dagster.example:3000/")
+    shown = json.dumps(blocks)
+    assert "<http://dagster.example:3000/assets/crisis_alerts|alert in the UI>" in shown
+    assert "<http://dagster.example:3000/assets/mentions|mentions in the UI>" in shown
+    assert "dagster.example" not in json.dumps(render(alert)[1])
+
+
+def test_stored_alerts_from_before_peaks_were_kept_still_read(tmp_path):
+    store = pytest.importorskip("listening.store").Store.open(f"sqlite:///{tmp_path / 'l.db'}")
+    old = {"brand": "acme", "ratio": 4.5, "baseline": 2.0, "current": 9.0, "share_now": 0.6, "share_baseline": 0.2,
+           "since": T0.isoformat(), "peak": 9.0, "gone_field": 1}
+    row = {"key": "acme:old", "brand": "acme", "state": "open", "severity": "high", "opened_at": T0, "updated_at": T0,
+           "window_start": T0, "window_end": T0, "payload": json.dumps({"revision": 0, "explanation": old})}
+    with store.transaction() as conn:
+        store.upsert(conn, store_mod_alerts(), [row])
+    alert = SqlRepository(store).get_alert("acme:old")
+    assert alert.explanation.headline_ratio == 4.5 and "*4.5×*" in json.dumps(render(alert)[1], ensure_ascii=False)
+
+
+def store_mod_alerts():
+    from listening.store import alerts
+
+    return alerts
+
+
+def severity_examples() -> list:
+    """The examples table of docs/crisis.md, as (example, ratio, z, languages, sources, reach, severity)."""
+    text = (Path(__file__).parent.parent / "docs" / "crisis.md").read_text(encoding="utf-8")
+    table = text.split("<!-- severity-examples -->", 1)[1].split("<!-- /severity-examples -->", 1)[0]
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.strip().splitlines()[2:]]
+    return [pytest.param(float(r[1]), float(r[2]), int(r[3]), int(r[4]), float(r[5].replace(",", "")), r[6], id=r[0])
+            for r in rows]
+
+
+@pytest.mark.parametrize(("ratio", "z", "languages", "sources", "reach", "severity"), severity_examples())
+def test_severity_follows_the_documented_examples(ratio, z, languages, sources, reach, severity):
+    from listening.alerts import grade_episode
+
+    assert grade_episode(peak_ratio=ratio, surprise=z, languages=languages, sources=sources, reach=reach)[0] == severity
+
+
+def test_severity_is_graded_on_the_whole_episode_and_never_falls():
+    changed = run(MemoryRepository(), stream())
+    order = ["low", "medium", "high", "critical"]
+    assert [order.index(a.severity) for a in changed] == sorted(order.index(a.severity) for a in changed)
+    assert changed[-1].severity == "critical" and "2 languages" in changed[-1].explanation.severity_reasons
+
+
+@pytest.mark.parametrize(("text", "kept", "dropped"), [
+    pytest.param("Acme outage: as bad as it gets, and the app is down again", {"outage", "bad", "app"},
+                 {"as", "and", "the", "is", "again", "acme"}, id="en"),
+    pytest.param("아크미 앱 로그인 오류… 이용자가 불만, 정말 너무 심각", {"로그인", "오류", "이용자", "불만", "심각"},
+                 {"이용자가", "정말", "너무", "아크미"}, id="ko"),
+    pytest.param("アクメで大規模障害、アプリにログインできない状態が続く", {"大規模障害", "アプリ", "ログイン"},
+                 {"で", "できない", "が", "アクメ"}, id="ja"),
+])
+def test_alert_terms_drop_stop_words_and_the_brand_in_each_language(text, kept, dropped):
+    from listening.watch import driving_terms
+
+    terms = set(driving_terms(text, "acme Acme 아크미 アクメ".casefold()))
+    assert kept <= terms and not (dropped & terms)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,53 @@ def test_postgres_store_gives_the_same_digest(store, pg_url: str) -> None:
         assert build_digest(pg, config(), "2026-W46", MODEL).to_dict() == build_digest(store, config(), "2026-W46", MODEL).to_dict()
     finally:
         pg.engine.dispose()
+
+
+def _resolved_with_peak(store) -> None:
+    """The fixture's alert as the lifecycle now stores it: resolved on a normal bucket, the episode's peak kept."""
+    from listening.store import alerts
+
+    with store.engine.connect() as conn:
+        payload = json.loads(conn.execute(sa.select(alerts.c.payload)).scalar_one())
+    start = datetime(2026, 11, 13, 10, tzinfo=timezone.utc)
+    payload["explanation"].update(
+        ratio=0.0, current=0.0, baseline=0.8, peak=40.0, peak_baseline=2.5, peak_ratio=16.0, surprise=7.2, total=180,
+        peak_at="2026-11-13T11:15:00+00:00", active_until=(start + timedelta(hours=3, minutes=15)).isoformat(),
+        languages=[["en", 120], ["ko", 40], ["ja", 20]], sources=[["google_news", 100], ["hackernews", 80]], bucket_minutes=15)
+    with store.transaction() as conn:
+        conn.execute(sa.update(alerts).values(payload=json.dumps(payload)))
+
+
+@pytest.mark.parametrize("lang, headline, section, slack_line", [
+    pytest.param("en", "Acme: crisis alert (high), peak 16.0× normal negative volume, lasted 3 h 15 min, 180 negative mentions",
+                 "Peak: **16.0× normal** (40 vs 2.5 usual per 15 min, 2026-11-13 11:15 UTC) · Duration: 3 h 15 min · Negative mentions: 180",
+                 "Acme (high, resolved) Peak *16.0× normal* (40 vs 2.5 usual per 15 min) · Duration 3 h 15 min · Negative mentions 180",
+                 id="en"),
+    pytest.param("ko", "Acme: 위기 알림(높음), 부정 언급 최고 평소의 16.0배, 3시간 15분 지속, 부정 언급 180건",
+                 "최고치: **평소의 16.0배** (15분당 40건, 평소 2.5건, 2026-11-13 11:15 UTC) · 지속 시간: 3시간 15분 · 부정 언급: 180",
+                 "Acme (높음, 해소) 최고치 *평소의 16.0배*", id="ko"),
+    pytest.param("ja", "Acme: クライシスアラート(高)、ネガティブ言及はピーク時に通常の 16.0 倍、3時間15分継続、ネガティブ言及 180 件",
+                 "ピーク: **通常の 16.0 倍** (15分あたり 40 件、通常 2.5 件, 2026-11-13 11:15 UTC) · 継続時間: 3時間15分 · ネガティブ言及: 180",
+                 "Acme (高, 収束) ピーク *通常の 16.0 倍*", id="ja"),
+])
+def test_crises_lead_with_the_episode_peak_duration_and_total_in_every_language(
+        store, tmp_path: Path, lang: str, headline: str, section: str, slack_line: str) -> None:
+    _resolved_with_peak(store)
+    digest = build_digest(store, config(lang=lang), "2026-W46", MODEL)
+    assert digest.changes[0].text == headline
+    files = write_digest(digest, tmp_path)
+    md, html = files.markdown.read_text(encoding="utf-8"), files.html.read_text(encoding="utf-8")
+    assert section in md and "google\\_news (100)" in md
+    assert "16.0" in html and "3" in html and "google_news (100)" in html
+    _, blocks = slack_message(digest, "https://digests.example/d.html")
+    posted = json.dumps(blocks, ensure_ascii=False)
+    assert slack_line in posted
+    for text in (md, html, posted):
+        assert "0.0×" not in text and "0.0배" not in text and "0.0 倍" not in text
+
+
+def test_an_alert_stored_before_peaks_were_kept_shows_its_own_ratio(store) -> None:
+    digest = build_digest(store, config(), "2026-W46", MODEL)
+    [crisis] = digest.crises
+    assert (crisis.ratio, crisis.current, crisis.baseline, crisis.duration, crisis.total) == (4.5, 9.0, 2.0, "4 h", 0)
+    assert digest.changes[0].text == "Acme: crisis alert (high), peak 4.5× normal negative volume, lasted 4 h"

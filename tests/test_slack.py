@@ -54,6 +54,22 @@ def test_hostile_text_is_inert(hostile, forbidden):
     assert "<" not in out and ">" not in out
 
 
+@pytest.mark.parametrize("written", [
+    pytest.param("google_news", id="source-name"),
+    pytest.param("mina_s", id="author"),
+    pytest.param("snake_case_name and 2*3 and x~y", id="inside-words"),
+    pytest.param("東京_ソウル", id="cjk"),
+])
+def test_text_keeps_the_characters_the_user_wrote_inside_words(written):
+    assert escape(written) == written
+
+
+@pytest.mark.parametrize("styled", ["*free*", "_urgent_", "~gone~", "`rm -rf`", "teleport_ and _x"])
+def test_styling_markers_at_word_boundaries_stay_inert(styled):
+    out = escape(styled)
+    assert not any(ch in out for ch in "*_~`")
+
+
 def test_only_http_links_render_as_links():
     assert link("https://example.com/a?b=1&c=2", "post") == "<https://example.com/a?b=1&amp;c=2|post>"
     assert link("javascript:alert(1)", "post") == "post"

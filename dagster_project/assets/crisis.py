@@ -1,17 +1,28 @@
 """Crisis detection over each brand's scored stream, and the alerts it raises."""
 
-import sqlalchemy as sa
+import os
 
 import dagster as dg
 
-from listening.alerts import SqlRepository, deliver
+from listening.alerts import SqlRepository, alerts_table, deliver, describe_markdown, headline
 from listening.nlp.scoring import get_scorer
 from listening.pipeline import now
-from listening.render import md_escape
+from listening.render import clean, md_escape, safe_link
 from listening.slack import SlackClient
-from listening.store import alerts
 from listening.watch import watch
 from dagster_project.resources import ListeningResource
+
+#: Alerts whose whole explanation the `crisis_alerts` metadata shows (open ones first, then the newest).
+DETAILED = 5
+
+
+def _md(text: str) -> str:
+    return md_escape(clean(text, 300))
+
+
+def _md_link(url: str, label: str) -> str:
+    target = safe_link(url)
+    return f"[{label}]({target})" if target else label
 
 
 @dg.asset(group_name="crisis", deps=["scored_mentions"], kinds={"python", "sql"},
@@ -23,31 +34,31 @@ def crisis_signals(listening: ListeningResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={
         "buckets_fed": dg.MetadataValue.json(report.buckets_fed),
         "alert_changes": dg.MetadataValue.int(len(report.changed)),
-        "changes": dg.MetadataValue.md("\n".join(f"- **{a.brand}** {a.state} ({a.severity}) `{a.key}`" for a in report.changed) or "none"),
+        "changes": dg.MetadataValue.md("\n".join(f"- {_md(headline(a))}" for a in report.changed) or "none"),
     })
 
 
 @dg.asset(group_name="crisis", deps=["crisis_signals"], kinds={"slack", "sql"},
           description="Posts own-brand alerts to Slack (one thread per episode: opened, updates, resolved), each state "
-          "exactly once; without Slack configured, alerts stay in the store and are listed here.")
+          "exactly once; with or without Slack, the metadata shows every recent alert's whole explanation (peak, "
+          "duration, total, languages, sources, terms, linked posts), as `listening alerts show KEY` does.")
 def crisis_alerts(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
+    repo = SqlRepository(store)
     slack = SlackClient.from_env()
     posted: list[tuple[str, str]] = []
     if slack is not None:
         with slack:
-            posted = deliver(SqlRepository(store), slack, brands={b.key for b in config.brands if b.own})
+            posted = deliver(repo, slack, brands={b.key for b in config.brands if b.own},
+                             ui_url=os.environ.get("LISTENING_UI_URL", "").strip())
     else:
         context.log.info("Slack is not configured (LISTENING_SLACK_WEBHOOK_URL or LISTENING_SLACK_BOT_TOKEN); alerts are kept in the store")
-    with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(alerts).order_by(alerts.c.window_start.desc()).limit(20)).mappings().all()
-    lines = ["| brand | state | severity | since (UTC) | last bucket | posted to Slack |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {md_escape(r['brand'])} | {r['state']} | {r['severity']} | {r['window_start']:%Y-%m-%d %H:%M} "
-                     f"| {r['window_end']:%Y-%m-%d %H:%M} | {r['delivered_state'] or '—'} |")
+    recent = repo.recent(limit=20)
+    detailed = sorted(recent, key=lambda a: a.state == "resolved")[:DETAILED]
     return dg.MaterializeResult(metadata={
-        "open_alerts": dg.MetadataValue.int(sum(r["state"] != "resolved" for r in rows)),
+        "open_alerts": dg.MetadataValue.int(sum(a.state != "resolved" for a in recent)),
         "posted_now": dg.MetadataValue.int(len(posted)),
         "slack": dg.MetadataValue.text("configured" if slack else "not configured"),
-        "recent_alerts": dg.MetadataValue.md("\n".join(lines)),
+        "recent_alerts": dg.MetadataValue.md("```\n" + alerts_table(recent, escape=lambda s: clean(s, 60)) + "\n```" if recent else "none"),
+        "alert_details": dg.MetadataValue.md("\n\n".join(describe_markdown(a, escape=_md, link=_md_link) for a in detailed) or "none"),
     })

@@ -131,6 +131,7 @@ class AlertLifecycle:
             surprise=round(ep["surprise"], 2), total=int(ep["total_active"] or ep["total"]),
             active_until=ep["active_until"], timeline=list(ep["timeline"]), new_languages=new_langs,
             new_sources=new_srcs, severity_reasons=reasons, top_posts=[Post(**p) for p in ep["posts"][:5]],
+            bucket_minutes=self.detector.config.bucket_seconds // 60,
         )
 
 
@@ -159,6 +160,9 @@ _EPISODE: dict[str, Any] = {
     "notified_peak": 0.0, "notified_languages": [], "notified_sources": [], "peak_at": "", "peak_baseline": 0.0,
     "peak_ratio": 0.0, "surprise": 0.0, "total": 0, "total_active": 0, "active_until": "", "timeline": [], "shown": [],
 }
+#: A bucket belongs to the surge itself while the detector finds it abnormal and it holds this many times the
+#: usual count (a rolling window stays abnormal for a while after the surge; its calm buckets do not count).
+ACTIVE = 1.5
 #: Posts an episode keeps as candidates, so every update can show ones not shown before.
 POOL = 40
 #: Buckets of an episode's timeline kept (a week of 15-minute buckets).
@@ -184,7 +188,7 @@ def _accumulate(ep: dict[str, Any], stats: BucketStats, d: Decision, step: timed
         ep["peak_baseline"] = float(d.baseline)
         ep["peak_ratio"] = stats.negative / max(d.baseline, 1e-9)
     ep["total"] += int(stats.negative)
-    if d.anomalous or d.alarm:
+    if d.alarm or (d.anomalous and stats.negative >= ACTIVE * d.baseline):
         ep["surprise"] = max(ep["surprise"], float(d.zscore))
         ep["total_active"] = ep["total"]
         ep["active_until"] = (stats.start + step).astimezone(timezone.utc).isoformat()

@@ -44,11 +44,17 @@ class AlertExplanation:
     new_sources: list[str] = field(default_factory=list)
     severity_reasons: list[str] = field(default_factory=list)
     top_posts: list[Post] = field(default_factory=list)
+    bucket_minutes: int = 0
 
     @property
     def headline_ratio(self) -> float:
         """The episode's peak ratio (payloads stored before peaks were kept fall back to their own bucket's)."""
         return self.peak_ratio or max(self.ratio, 0.0)
+
+    @property
+    def per_bucket(self) -> str:
+        """``per 15 min`` (``per bucket`` for payloads stored before the bucket size was)."""
+        return f"per {self.bucket_minutes} min" if self.bucket_minutes else "per bucket"
 
     @property
     def representative_posts(self) -> list[Post]:

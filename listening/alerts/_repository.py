@@ -165,6 +165,22 @@ class SqlRepository:
         alerts = [alert_from_row(r) for r in self._read(q.order_by(t.c.opened_at, t.c.key))]
         return [a for a in alerts if a.delivered_state != a.delivery_label]
 
+    def recent(self, *, brand: str | None = None, state: str | None = None, since: datetime | None = None,
+               limit: int = 50) -> list[Alert]:
+        """Alerts newest first; ``state`` is ``open`` (not yet resolved, updates included) or ``resolved``;
+        ``since`` keeps episodes still running at or after that time."""
+        t = self.t_alerts
+        q = sa.select(t)
+        if brand:
+            q = q.where(t.c.brand == brand)
+        if state == "open":
+            q = q.where(t.c.state != "resolved")
+        elif state:
+            q = q.where(t.c.state == state)
+        if since is not None:
+            q = q.where(t.c.window_end >= since)
+        return [alert_from_row(r) for r in self._read(q.order_by(t.c.window_start.desc(), t.c.key).limit(limit))]
+
     def load_state(self, key: str) -> dict[str, Any] | None:
         rows = self._read(sa.select(self.t_state.c.state).where(self.t_state.c.key == key))
         return json.loads(rows[0]["state"]) if rows else None

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from listening.alerts._model import Alert
 
-__all__ = ["describe_markdown", "duration_text", "headline", "outcome", "peak_text", "sparkline", "utc_text"]
+__all__ = ["alerts_table", "describe_markdown", "duration_text", "headline", "outcome", "peak_text", "sparkline", "utc_text"]
 
 _SPARK = "▁▂▃▄▅▆▇█"
 
@@ -67,7 +67,7 @@ def peak_text(alert: Alert) -> str:
     e = alert.explanation
     when = f", {utc_text(e.peak_at)}" if e.peak_at else ""
     return (f"{e.headline_ratio:.1f}× normal negative volume at peak "
-            f"({e.headline_count:.0f} vs ~{e.headline_baseline:.1f} per bucket{when})")
+            f"({e.headline_count:.0f} vs ~{e.headline_baseline:.1f} {e.per_bucket}{when})")
 
 
 def outcome(alert: Alert) -> str:
@@ -98,18 +98,20 @@ def describe_markdown(alert: Alert, escape: Callable[[str], str] = str,
     """
     e = alert.explanation
     lines = [f"### {escape(alert.brand)} · {alert.severity} · {alert.state}", "",
-             f"- key: `{escape(alert.key)}`",
+             f"- key: `{alert.key}`",
              f"- peak: **{e.headline_ratio:.1f}×** normal negative volume, {e.headline_count:.0f} vs ~{e.headline_baseline:.1f} "
-             f"per bucket at {utc_text(e.peak_at or e.since)}",
+             f"{e.per_bucket} at {utc_text(e.peak_at or e.since)}",
              f"- opened: {utc_text(alert.window_start)}" + (f"; {outcome(alert)}" if alert.state == "resolved" else
                                                         f"; last bucket {utc_text(alert.window_end)}; {e.total:,} negative mentions so far")]
     if e.severity_reasons:
         lines.append(f"- severity {alert.severity} because: {', '.join(e.severity_reasons)}")
-    lines.append(f"- negative share {e.share_now:.0%} in the last bucket (usually {e.share_baseline:.0%})"
-                 + (f"; negative reach {e.reach_negative:,.0f}" if e.reach_negative else ""))
+    if alert.state != "resolved":
+        lines.append(f"- negative share {e.share_now:.0%} in the last bucket (usually {e.share_baseline:.0%})")
+    if e.reach_negative:
+        lines.append(f"- negative reach {e.reach_negative:,.0f} (views, followers, likes or score: the largest per post)")
     timeline = e.timeline or e.evolution
     if timeline:
-        lines.append(f"- timeline (negative mentions per bucket, max {max(timeline):.0f}): `{sparkline(timeline)}`")
+        lines.append(f"- timeline (negative mentions {e.per_bucket}, max {max(timeline):.0f}): `{sparkline(timeline)}`")
     for name, items in (("languages", e.languages), ("sources", e.sources), ("top terms", e.terms), ("topics", e.topics)):
         if items:
             lines.append(f"- {name}: " + ", ".join(f"{escape(k)} ({v})" for k, v in items))
@@ -121,3 +123,15 @@ def describe_markdown(alert: Alert, escape: Callable[[str], str] = str,
         label = f"{who}{' · reach ' + format(p.reach, ',') if p.reach else ''}: {escape(p.text)}"
         lines.append(f"- {link(p.url, label)}")
     return "\n".join(lines)
+
+
+def alerts_table(alerts: list[Alert], escape: Callable[[str], str] = str) -> str:
+    """A fixed-width table of alerts for the terminal: when, who, how bad, how big, how long."""
+    head = ("opened (UTC)", "brand", "severity", "state", "peak", "duration", "negatives", "key")
+    rows = [head] + [(
+        utc_text(a.window_start).removesuffix(" UTC"), escape(a.brand), a.severity, a.state,
+        f"{a.explanation.headline_ratio:.1f}x", duration_text(a.duration) if a.duration is not None else "ongoing",
+        f"{a.explanation.total:,}", escape(a.key),
+    ) for a in alerts]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)

@@ -339,7 +339,7 @@ def _movements(L: dict[str, Any], shares: list[BrandShare], sentiment: list[Bran
         moves.append(Movement("campaign", c.brand, L["move_campaign"].format(brand=names.get(c.brand, c.brand), day=c.day,
                               after=c.positive, before=c.baseline), 10 + min(c.positive / max(c.baseline, 1.0), 10), c.evidence))
     for c in crises:
-        template = L["move_crisis_resolved"] if c.duration else L["move_crisis"]
+        template = L["move_crisis"] if not c.duration else L["move_crisis_resolved"] if c.total else L["move_crisis_ended"]
         text = template.format(brand=names.get(c.brand, c.brand), severity=c.severity_label or c.severity, ratio=c.ratio,
                                duration=c.duration, total=c.total, since=c.opened_at)
         moves.append(Movement("crisis", c.brand, text, 100.0, c.posts[0] if c.posts else None))

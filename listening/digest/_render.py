@@ -112,8 +112,8 @@ def slack_message(digest: Digest, location: str) -> tuple[str, list[dict[str, An
               f"{slack.escape(c.state_label or c.state)}) {slack.escape(str(L['peak']))} "
               f"*{slack.escape(L['peak_ratio'].format(ratio=c.ratio))}* "
               f"({slack.escape(L['peak_counts'].format(count=c.current, baseline=c.baseline, minutes=c.bucket_minutes))})"
-              + (f" · {slack.escape(str(L['duration']))} {slack.escape(c.duration)} · "
-                 f"{slack.escape(str(L['negative_total']))} {c.total:,}" if c.duration else "")
+              + (f" · {slack.escape(str(L['duration']))} {slack.escape(c.duration)}" if c.duration else "")
+              + (f" · {slack.escape(str(L['negative_total']))} {c.total:,}" if c.total else "")
               for c in digest.crises]
     if crises:
         blocks.append(slack.section("*" + slack.escape(str(L["crises"])) + "*\n" + "\n".join(crises)))
