@@ -2,11 +2,16 @@
 
 Runs the README's demo path (``listening demo``: the main job, the timeseries
 backfill and the digest job in a child process on the offline replay) at
-today's date, then reads the store with plain SQL.
+today's date, with a local Slack stand-in in webhook mode, then reads the store
+with plain SQL and what Slack received. The demo sees the whole crisis at once,
+so its alert is the catch-up summary, and every surface must carry the episode's
+peak (the replay's outage is 16-22x normal), never the resolving bucket's 0.0x.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,11 +19,12 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from listening.digest import last_complete_week, week_bounds
+from listening.digest import digest_command, last_complete_week, week_bounds
 from listening.pipeline import run_demo
 from listening.replay import Replay
 from listening.store import Store
 from tests.conftest import NOW
+from tests.slack_server import SlackServer
 
 BRANDS = {"orbitly": "Orbitly", "vantro": "Vantro", "kestrel": "Kestrel Home"}
 
@@ -26,6 +32,13 @@ BRANDS = {"orbitly": "Orbitly", "vantro": "Vantro", "kestrel": "Kestrel Home"}
 def sql(store: Store, query: str, **params: object) -> list[tuple]:
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(query), params).all()]
+
+
+def peak(text: str, pattern: str) -> float:
+    """The largest ratio ``pattern`` finds in ``text`` (it must find one)."""
+    found = [float(x) for x in re.findall(pattern, text)]
+    assert found, f"{pattern!r} not in {text[:2000]!r}"
+    return max(found)
 
 
 def stamp(dt: datetime) -> str:
@@ -39,10 +52,13 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
     at = NOW
     monkeypatch.setenv("LISTENING_REPLAY_NOW", at.isoformat())
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    for var in ("LISTENING_SLACK_WEBHOOK_URL", "LISTENING_SLACK_BOT_TOKEN", "LISTENING_REPLAY_EPOCH"):
+    for var in ("LISTENING_SLACK_BOT_TOKEN", "LISTENING_REPLAY_EPOCH", "LISTENING_UI_URL"):
         monkeypatch.delenv(var, raising=False)
 
-    assert run_demo() == 0
+    with SlackServer() as slack:
+        monkeypatch.setenv("LISTENING_SLACK_WEBHOOK_URL", slack.webhook_url)
+        assert run_demo() == 0
+        messages = slack.messages()
     printed = capfd.readouterr().out
     week = last_complete_week(at)
     html, md = home / "digests" / f"digest-{week}.html", home / "digests" / f"digest-{week}.md"
@@ -95,6 +111,29 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
     assert overlapping and set(overlapping) <= set(alerts), "the stored alert is the labelled surge"
     assert meta["crises"] == len(alerts)
     assert meta["competitor_posts"] == sum(min(8, n) for _, n in own_posts)
-    assert meta["slack"].startswith("not configured")
+    assert meta["slack"].startswith("posted (webhook")
+
+    # The crisis as every surface tells it: the episode's peak, and (resolved) its duration and total.
+    [alert_post] = [m for m in messages if m["text"].startswith("Negative spike")]
+    assert alert_post["text"].startswith("Negative spike (over): orbitly (")
+    assert peak(alert_post["text"], r"([\d.]+)x normal negative volume at peak") >= 10
+    alert_blocks = json.dumps(alert_post["blocks"], ensure_ascii=False)
+    assert "lasted *" in alert_blocks and "negative mentions" in alert_blocks and "google_news" in alert_blocks
+    [severity] = sql(store, "SELECT severity FROM alerts WHERE brand = 'orbitly'")[0]
+    assert severity in ("high", "critical")
+    assert peak(changed, r"Orbitly: crisis alert \((?:high|critical)\), peak ([\d.]+)× normal negative volume, lasted ") >= 10
+    assert peak(crises, r"\*\*([\d.]+)× normal\*\*") >= 10
+    [digest_post] = [m for m in messages if m["text"].startswith("Weekly competitor digest")]
+    assert peak(json.dumps(digest_post["blocks"], ensure_ascii=False), r"Orbitly \((?:high|critical), resolved\) Peak \*([\d.]+)× normal") >= 10
+    for lang, pattern in (("ko", r"부정 언급 최고 평소의 ([\d.]+)배, "), ("ja", r"ピーク時に通常の ([\d.]+) 倍、")):
+        localized = digest_command(week, lang, tmp_path / lang, None, model_id=model).read_text(encoding="utf-8")
+        assert peak(localized, pattern) >= 10
+    for text in (changed, crises, alert_post["text"], alert_blocks, json.dumps(digest_post, ensure_ascii=False)):
+        assert "0.0×" not in text and "0.0x" not in text
+
+    with dg.DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("crisis_alerts"))
+    details = event.asset_materialization.metadata["alert_details"].value
+    assert peak(details, r"\*\*([\d.]+)×\*\* normal negative volume") >= 10 and "- languages: en" in details
     for brand, name in BRANDS.items():
         assert f"| {name} | {per_brand[brand]:,} |" in text, f"the Markdown's share-of-voice row for {name}"

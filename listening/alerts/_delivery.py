@@ -44,6 +44,8 @@ def render(alert: Alert, *, first: bool | None = None, ui_url: str = "") -> tupl
                      + (f" · negative reach {e.reach_negative:,.0f}" if e.reach_negative else ""))
     if alert.state == "updated" and not first and (e.new_languages or e.new_sources):
         lines.append("Spread to " + ", ".join(escape(x) for x in [*e.new_languages, *e.new_sources]))
+    if alert.state == "updated" and not first and e.severity_raised_from:
+        lines.append(f"Severity raised from {e.severity_raised_from} to *{alert.severity}*")
     if e.severity_reasons:
         lines.append(f"_Severity {alert.severity}: {escape(', '.join(e.severity_reasons))}_")
     blocks.append(section("\n".join(lines)))

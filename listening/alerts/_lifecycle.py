@@ -78,15 +78,20 @@ class AlertLifecycle:
         return changed
 
     def _grew(self, ep: dict[str, Any]) -> bool:
-        """A change worth a reply: a new peak ``growth`` x the last notified one, or a new language or source.
+        """A change worth a reply: a new peak ``growth`` x the last notified one, a higher severity, or a new language or source.
 
-        A language or source counts once it has :data:`INVOLVED` negative mentions in the episode,
-        so a single stray post does not trigger an update.
+        A language or source counts once it has :data:`INVOLVED` negative mentions and
+        :data:`SPREAD_SHARE` of the episode's, so a few stray posts do not trigger an update.
         """
         if ep["peak"] >= self.growth * max(ep["notified_peak"], 1.0):
             return True
-        return bool(_involved(ep["languages"]) - set(ep["notified_languages"])
-                    or _involved(ep["sources"]) - set(ep["notified_sources"]))
+        if SEVERITIES.index(_severity(ep)) > SEVERITIES.index(ep["notified_severity"]):
+            return True
+        least = max(INVOLVED, SPREAD_SHARE * sum(ep["languages"].values()))
+        if _involved(ep["languages"], least) - set(ep["notified_languages"]):
+            return True
+        least = max(INVOLVED, SPREAD_SHARE * sum(ep["sources"].values()))
+        return bool(_involved(ep["sources"], least) - set(ep["notified_sources"]))
 
     def _save(self, key: str, state: str, stats: BucketStats, d: Decision) -> Alert:
         ep = self.s["episode"] or _new_episode()
@@ -106,6 +111,7 @@ class AlertLifecycle:
             alert = replace(alert, slack_ts=old.slack_ts, slack_channel=old.slack_channel,
                             delivered_state=old.delivered_state, window_start=old.window_start)
         ep["notified_peak"] = max(ep["notified_peak"], ep["peak"])
+        ep["notified_severity"] = severity
         ep["notified_languages"] = sorted(_involved(ep["languages"]) | set(ep["notified_languages"]))
         ep["notified_sources"] = sorted(_involved(ep["sources"]) | set(ep["notified_sources"]))
         ep["shown"] = sorted(set(ep["shown"]) | {p.url for p in explanation.posts})
@@ -121,6 +127,7 @@ class AlertLifecycle:
         new_langs = sorted(_involved(ep["languages"]) - set(ep["notified_languages"])) if state == "updated" else []
         new_srcs = sorted(_involved(ep["sources"]) - set(ep["notified_sources"])) if state == "updated" else []
         _, reasons = _grade(ep)
+        raised = ep["notified_severity"] if state == "updated" and _severity(ep) != ep["notified_severity"] else ""
         return AlertExplanation(
             brand=self.brand, ratio=round(stats.negative / max(d.baseline, 1e-9), 2), baseline=round(d.baseline, 2),
             current=float(stats.negative), share_now=round(stats.negative_share, 4), share_baseline=round(share_base, 4),
@@ -131,7 +138,7 @@ class AlertLifecycle:
             surprise=round(ep["surprise"], 2), total=int(ep["total_active"] or ep["total"]),
             active_until=ep["active_until"], timeline=list(ep["timeline"]), new_languages=new_langs,
             new_sources=new_srcs, severity_reasons=reasons, top_posts=[Post(**p) for p in ep["posts"][:5]],
-            bucket_minutes=self.detector.config.bucket_seconds // 60,
+            bucket_minutes=self.detector.config.bucket_seconds // 60, severity_raised_from=raised,
         )
 
 
@@ -142,7 +149,7 @@ def _revision(old: Alert | None, state: str, bucket: datetime) -> int:
     return old.revision if (old.state, old.window_end) == (state, bucket) else old.revision + 1
 
 
-def _involved(counts: dict[str, int], least: int = INVOLVED) -> set[str]:
+def _involved(counts: dict[str, int], least: float = INVOLVED) -> set[str]:
     return {k for k, v in counts.items() if v >= least}
 
 
@@ -158,11 +165,13 @@ def _severity(ep: dict[str, Any]) -> str:
 _EPISODE: dict[str, Any] = {
     "terms": {}, "topics": {}, "languages": {}, "sources": {}, "posts": [], "peak": 0.0, "reach": 0.0,
     "notified_peak": 0.0, "notified_languages": [], "notified_sources": [], "peak_at": "", "peak_baseline": 0.0,
-    "peak_ratio": 0.0, "surprise": 0.0, "total": 0, "total_active": 0, "active_until": "", "timeline": [], "shown": [],
+    "peak_ratio": 0.0, "surprise": 0.0, "total": 0, "notified_severity": "low", "total_active": 0, "active_until": "", "timeline": [], "shown": [],
 }
 #: A bucket belongs to the surge itself while the detector finds it abnormal and it holds this many times the
 #: usual count (a rolling window stays abnormal for a while after the surge; its calm buckets do not count).
 ACTIVE = 1.5
+#: The share of an episode's negative mentions a new language or source needs before it is worth an update.
+SPREAD_SHARE = 0.1
 #: Posts an episode keeps as candidates, so every update can show ones not shown before.
 POOL = 40
 #: Buckets of an episode's timeline kept (a week of 15-minute buckets).
@@ -183,10 +192,11 @@ def _accumulate(ep: dict[str, Any], stats: BucketStats, d: Decision, step: timed
     for name in ("terms", "topics", "languages", "sources"):
         for k, v in getattr(stats, name).items():
             ep[name][k] = ep[name].get(k, 0) + int(v)
-    if stats.negative > ep["peak"] or not ep["peak_at"]:
-        ep["peak"], ep["peak_at"] = float(stats.negative), stats.start.astimezone(timezone.utc).isoformat()
-        ep["peak_baseline"] = float(d.baseline)
-        ep["peak_ratio"] = stats.negative / max(d.baseline, 1e-9)
+    if stats.negative > ep["peak"] or not ep["peak_ratio"]:
+        if stats.negative >= ep["peak"]:
+            ep["peak"], ep["peak_at"] = float(stats.negative), stats.start.astimezone(timezone.utc).isoformat()
+        ep["peak_baseline"] = float(d.baseline)  # for an episode saved before peaks were kept: today's baseline
+        ep["peak_ratio"] = ep["peak"] / max(d.baseline, 1e-9)
     ep["total"] += int(stats.negative)
     if d.alarm or (d.anomalous and stats.negative >= ACTIVE * d.baseline):
         ep["surprise"] = max(ep["surprise"], float(d.zscore))

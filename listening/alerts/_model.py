@@ -45,6 +45,7 @@ class AlertExplanation:
     severity_reasons: list[str] = field(default_factory=list)
     top_posts: list[Post] = field(default_factory=list)
     bucket_minutes: int = 0
+    severity_raised_from: str = ""
 
     @property
     def headline_ratio(self) -> float:

@@ -22,7 +22,7 @@ from listening.nlp.topics import STOPWORDS
 __all__ = ["STOP_WORDS", "alert_terms"]
 
 _LATIN_EXTRA = """
-as about above after again against also am amid among around because before being below between both
+as about above after again cannot against also am amid among around because before being below between both
 down during each even ever every few further into itself last like many may might much must near new
 nor now off once only other out over own per same says said say since still then through under until
 up upon us via vs was while whether which whom whose why within without yet yes one two three
