@@ -121,7 +121,7 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
     assert "lasted *" in alert_blocks and "negative mentions" in alert_blocks and "google_news" in alert_blocks
     [severity] = sql(store, "SELECT severity FROM alerts WHERE brand = 'orbitly'")[0]
     assert severity in ("high", "critical")
-    assert peak(changed, r"Orbitly: crisis alert \((?:high|critical)\), peak ([\d.]+)× normal negative volume, lasted ") >= 10
+    assert peak(changed, r"Orbitly: crisis alert \\?\((?:high|critical)\\?\), peak ([\d.]+)× normal negative volume, lasted ") >= 10
     assert peak(crises, r"\*\*([\d.]+)× normal\*\*") >= 10
     [digest_post] = [m for m in messages if m["text"].startswith("Weekly competitor digest")]
     assert peak(json.dumps(digest_post["blocks"], ensure_ascii=False), r"Orbitly \((?:high|critical), resolved\) Peak \*([\d.]+)× normal") >= 10
