@@ -128,8 +128,8 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
     for lang, pattern in (("ko", r"부정 언급 최고 평소의 ([\d.]+)배, "), ("ja", r"ピーク時に通常の ([\d.]+) 倍、")):
         localized = digest_command(week, lang, tmp_path / lang, None, model_id=model).read_text(encoding="utf-8")
         assert peak(localized, pattern) >= 10
-    for text in (changed, crises, alert_post["text"], alert_blocks, json.dumps(digest_post, ensure_ascii=False)):
-        assert "0.0×" not in text and "0.0x" not in text
+    for shown in (changed, crises, alert_post["text"], alert_blocks, json.dumps(digest_post, ensure_ascii=False)):
+        assert "0.0×" not in shown and "0.0x" not in shown
 
     with dg.DagsterInstance.get() as instance:
         event = instance.get_latest_materialization_event(dg.AssetKey("crisis_alerts"))

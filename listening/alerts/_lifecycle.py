@@ -80,18 +80,15 @@ class AlertLifecycle:
     def _grew(self, ep: dict[str, Any]) -> bool:
         """A change worth a reply: a new peak ``growth`` x the last notified one, a higher severity, or a new language or source.
 
-        A language or source counts once it has :data:`INVOLVED` negative mentions and
-        :data:`SPREAD_SHARE` of the episode's, so a few stray posts do not trigger an update.
+        A language or source counts once it has :data:`INVOLVED` negative mentions in the episode,
+        so a single stray post does not trigger an update.
         """
         if ep["peak"] >= self.growth * max(ep["notified_peak"], 1.0):
             return True
         if SEVERITIES.index(_severity(ep)) > SEVERITIES.index(ep["notified_severity"]):
             return True
-        least = max(INVOLVED, SPREAD_SHARE * sum(ep["languages"].values()))
-        if _involved(ep["languages"], least) - set(ep["notified_languages"]):
-            return True
-        least = max(INVOLVED, SPREAD_SHARE * sum(ep["sources"].values()))
-        return bool(_involved(ep["sources"], least) - set(ep["notified_sources"]))
+        return bool(_involved(ep["languages"]) - set(ep["notified_languages"])
+                    or _involved(ep["sources"]) - set(ep["notified_sources"]))
 
     def _save(self, key: str, state: str, stats: BucketStats, d: Decision) -> Alert:
         ep = self.s["episode"] or _new_episode()
@@ -170,8 +167,6 @@ _EPISODE: dict[str, Any] = {
 #: A bucket belongs to the surge itself while the detector finds it abnormal and it holds this many times the
 #: usual count (a rolling window stays abnormal for a while after the surge; its calm buckets do not count).
 ACTIVE = 1.5
-#: The share of an episode's negative mentions a new language or source needs before it is worth an update.
-SPREAD_SHARE = 0.1
 #: Posts an episode keeps as candidates, so every update can show ones not shown before.
 POOL = 40
 #: Buckets of an episode's timeline kept (a week of 15-minute buckets).
