@@ -126,7 +126,7 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
     [digest_post] = [m for m in messages if m["text"].startswith("Weekly competitor digest")]
     assert peak(json.dumps(digest_post["blocks"], ensure_ascii=False), r"Orbitly \((?:high|critical), resolved\) Peak \*([\d.]+)× normal") >= 10
     for lang, pattern in (("ko", r"부정 언급 최고 평소의 ([\d.]+)배, "), ("ja", r"ピーク時に通常の ([\d.]+) 倍、")):
-        localized = digest_command(week, lang, tmp_path / lang, None, model_id=model).read_text(encoding="utf-8")
+        localized = digest_command(week, lang, tmp_path / lang, None, model_id=model).html.read_text(encoding="utf-8")
         assert peak(localized, pattern) >= 10
     for shown in (changed, crises, alert_post["text"], alert_blocks, json.dumps(digest_post, ensure_ascii=False)):
         assert "0.0×" not in shown and "0.0x" not in shown
