@@ -51,16 +51,18 @@ def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
         server = ReplayServer(clock=clock, port=REPLAY_PORT, epoch=pinned)
     except OSError:
         server = ReplayServer(clock=clock, epoch=pinned)
-    with server:
-        previous = os.environ.get("REPLAY_URL")
-        os.environ["REPLAY_URL"] = server.url
-        try:
+    # The environment is changed only while no server thread runs: setenv racing another thread's getenv
+    # can crash the process (seen under libfaketime, which reads the environment on clock calls).
+    previous = os.environ.get("REPLAY_URL")
+    os.environ["REPLAY_URL"] = server.url
+    try:
+        with server:
             yield load_config(DEMO_CONFIG)
-        finally:
-            if previous is None:
-                os.environ.pop("REPLAY_URL", None)
-            else:
-                os.environ["REPLAY_URL"] = previous
+    finally:
+        if previous is None:
+            os.environ.pop("REPLAY_URL", None)
+        else:
+            os.environ["REPLAY_URL"] = previous
 
 
 def require_slack(config: ListeningConfig) -> None:
