@@ -17,9 +17,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from listening.errors import ConfigError
+from listening.errors import ConfigError, InputError
 from listening.http import redact_text, register_secret
 from listening.matching import Query, QuerySyntaxError, parse_query
+from listening.textfile import read_text
 
 GOOGLE_NEWS_LOCALES: dict[str, tuple[str, str, str]] = {
     "en": ("en-US", "US", "US:en"),
@@ -397,11 +398,9 @@ def load_config(path: str | Path) -> ListeningConfig:
     """Read and validate a listening config file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__}: {exc})") from None
+        text = read_text(path, "a YAML config").text
+    except InputError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -61,7 +61,7 @@ def test_bad_input_names_file_line_and_problem(tmp_path: Path, body: str, messag
 
 
 def test_missing_input_file(tmp_path: Path):
-    with pytest.raises(InputError, match="cannot open snapshots file"):
+    with pytest.raises(InputError, match="file not found"):
         reach_changes_csv(tmp_path / "nope.csv", tmp_path / "out.csv")
 
 

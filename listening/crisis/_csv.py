@@ -17,6 +17,7 @@ from pathlib import Path
 
 from listening.crisis._detector import DetectorConfig, SpikeDetector
 from listening.errors import InputError
+from listening.textfile import read_csv
 from listening.utc import parse_utc
 
 __all__ = ["ALARM_COLUMNS", "detect_spikes_csv", "infer_bucket_seconds", "read_series"]
@@ -25,40 +26,28 @@ ALARM_COLUMNS = ("timestamp", "value", "baseline", "ratio", "zscore", "p_value",
 _BUCKETS = (60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
 
-
 def read_series(path: Path) -> list[tuple[str, datetime, float]]:
     """Rows of (timestamp as written, UTC datetime, value), sorted by time.
 
     Raises :class:`InputError` naming the file, line and problem.
     """
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot open series file ({exc.strerror or exc})") from exc
+    table = read_csv(path, ("timestamp", "value"), "a series CSV (timestamp,value)")
+    ti, vi = table.columns["timestamp"], table.columns["value"]
     rows: list[tuple[str, datetime, float]] = []
-    with handle:
-        reader = csv.reader(handle)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in ("timestamp", "value") if c not in header]
-        if missing:
-            raise InputError(f"{path}: line 1: missing column(s) {', '.join(missing)}; need timestamp,value")
-        ti, vi = header.index("timestamp"), header.index("value")
-        for line, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) <= max(ti, vi):
-                raise InputError(f"{path}: line {line} (row {line - 1}): expected {len(header)} columns, got {len(row)}")
-            try:
-                ts = parse_utc(row[ti])
-            except ValueError as exc:
-                raise InputError(f"{path}: line {line} (row {line - 1}): unparsable timestamp {row[ti]!r}") from exc
-            try:
-                value = float(row[vi])
-            except ValueError as exc:
-                raise InputError(f"{path}: line {line} (row {line - 1}): non-numeric value {row[vi]!r}") from exc
-            if not math.isfinite(value) or value < 0:
-                raise InputError(f"{path}: line {line} (row {line - 1}): value must be a finite count >= 0, got {row[vi]!r}")
-            rows.append((row[ti].strip(), ts, value))
+    for line, row in table.rows():
+        if len(row) <= max(ti, vi):
+            raise InputError(f"{path}: line {line} (row {line - 1}): expected {table.width} columns, got {len(row)}")
+        try:
+            ts = parse_utc(row[ti])
+        except ValueError as exc:
+            raise InputError(f"{path}: line {line} (row {line - 1}): unparsable timestamp {row[ti]!r}") from exc
+        try:
+            value = float(row[vi])
+        except ValueError as exc:
+            raise InputError(f"{path}: line {line} (row {line - 1}): non-numeric value {row[vi]!r}") from exc
+        if not math.isfinite(value) or value < 0:
+            raise InputError(f"{path}: line {line} (row {line - 1}): value must be a finite count >= 0, got {row[vi]!r}")
+        rows.append((row[ti].strip(), ts, value))
     rows.sort(key=lambda r: r[1])
     for (_, prev, _), (text, ts, _) in zip(rows, rows[1:]):
         if ts == prev:

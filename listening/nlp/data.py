@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from listening.errors import InputError
+from listening.textfile import read_text
 
 LABELS = ("negative", "neutral", "positive")
 SOURCE_FILES = (
@@ -69,28 +71,23 @@ def is_validation(text: str) -> bool:
 
 def read_labelled_tsv(path: Path, source: str | None = None) -> Iterator[Example]:
     """Yield labelled rows; unlabelled rows (empty label) are skipped."""
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-            header = next(reader, None)
-            if not header or "text" not in header or "label" not in header:
-                raise InputError(f"{path}: header must contain 'text' and 'label' columns")
-            col = {name: i for i, name in enumerate(header)}
-            for lineno, row in enumerate(reader, start=2):
-                if len(row) < len(header):
-                    continue
-                label = row[col["label"]].strip()
-                if label == "":
-                    continue
-                if label not in ("0", "1", "2"):
-                    raise InputError(f"{path}:{lineno}: label {label!r} is not 0, 1 or 2")
-                lang = row[col["lang"]] if "lang" in col else ""
-                origin = row[col["source"]] if "source" in col else ""
-                yield Example(row[col["text"]], int(label), lang, source or path.stem, origin)
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    reader = csv.reader(io.StringIO(read_text(path, "a labelled TSV").text, newline=""),
+                        delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader, None)
+    if not header or "text" not in header or "label" not in header:
+        raise InputError(f"{path}: header must contain 'text' and 'label' columns")
+    col = {name: i for i, name in enumerate(header)}
+    for lineno, row in enumerate(reader, start=2):
+        if len(row) < len(header):
+            continue
+        label = row[col["label"]].strip()
+        if label == "":
+            continue
+        if label not in ("0", "1", "2"):
+            raise InputError(f"{path}:{lineno}: label {label!r} is not 0, 1 or 2")
+        lang = row[col["lang"]] if "lang" in col else ""
+        origin = row[col["source"]] if "source" in col else ""
+        yield Example(row[col["text"]], int(label), lang, source or path.stem, origin)
 
 
 def report_groups(examples: list[Example]) -> list[list[str]]:

@@ -11,12 +11,13 @@ values the pipeline runs.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from listening.errors import ModelError
+from listening.errors import InputError, ModelError
 from listening.nlp.data import LABELS, Example, load_split, report_groups
 from listening.nlp.e5file import E5_SHA256, E5File, bundled_e5_path, read_e5_file, verify_e5_file
 from listening.nlp.encoder import QUERY_PREFIX
@@ -115,6 +116,14 @@ def load_pack(path: Path) -> Pack:
     path = path / PACK_FILE if path.is_dir() else path
     if not path.is_file():
         raise ModelError(f"training pack {path} does not exist; run `listening model pack` first")
+    try:
+        return _read_pack(path)
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{path}: not a training pack written by `listening model pack` "
+                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _read_pack(path: Path) -> Pack:
     with np.load(path) as z:
         arrays = {k: z[k] for k in z.files}
     meta = json.loads(arrays["meta"].tobytes())

@@ -104,9 +104,9 @@ def train_head(cfg: TrainConfig, resume: bool = False, show_progress: bool = Tru
 
     home = listening_home(cfg.home)
     cache = home / "cache"
-    encoder = Encoder.default(home)
-    train_sets = load_split(cfg.data_dir, "train", cfg.max_per_source)
+    train_sets = load_split(cfg.data_dir, "train", cfg.max_per_source)  # a bad file fails before the slow encoder load
     val_sets = load_split(cfg.data_dir, "validation")
+    encoder = Encoder.default(home)
     x_train, y_train, _ = _features(encoder, train_sets, "train", cache, show_progress)
     x_val, y_val, val_groups = _features(encoder, val_sets, "validation", cache, show_progress)
 

@@ -3,7 +3,8 @@
 One line is one row and a tab separates fields. Nothing is quoted or escaped, so
 every text reads back byte for byte, including one that starts with ``"`` (a CSV
 reader would take that for a quoted field and merge rows). A UTF-8 byte-order
-mark and CRLF line ends are accepted, and kept when the table is written back.
+mark and CRLF line ends are accepted (any other encoding is refused, see
+:mod:`listening.textfile`), and kept when the table is written back.
 What cannot be read as such a table is an :class:`InputError` naming the line.
 """
 
@@ -15,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from listening.errors import InputError
-
-BOM = "\ufeff"
+from listening.textfile import BOM, read_text
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,9 @@ def _names(header: Sequence[str]) -> str:
 
 def read_tsv(path: Path, required: tuple[str, ...] = ("text",)) -> Tsv:
     """The table in ``path``; every row has as many fields as the header."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: file not found") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{path}: is a directory, expected a TSV file") from exc
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"{path}:{line}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    bom = text.startswith(BOM)
-    lines = text.removeprefix(BOM).split("\n")
+    file = read_text(path, "a TSV file")
+    text, bom = file.text, file.bom
+    lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
     if not lines:

@@ -20,6 +20,7 @@ from listening.errors import InputError
 from listening.reach._api import detect_reach_changes
 from listening.reach._prepare import SNAPSHOT_COLUMNS, to_frame
 from listening.reach._types import CHANGE_COLUMNS, ReachChange, ReachConfig
+from listening.textfile import read_csv
 from listening.utc import parse_utc
 
 __all__ = ["format_change", "read_snapshots", "reach_changes_csv"]
@@ -40,58 +41,45 @@ def read_snapshots(path: Path) -> pl.DataFrame:
     snapshot taken before its post, or the same post observed twice at once.
     """
     path = Path(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot open snapshots file ({exc.strerror or exc})") from exc
+    table = read_csv(path, SNAPSHOT_COLUMNS, "a snapshots CSV")
+    idx = table.columns
     rows: list[dict[str, object]] = []
     seen: dict[tuple[str, str, datetime], int] = {}
-    with handle:
-        reader = csv.reader(handle)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in SNAPSHOT_COLUMNS if c not in header]
-        if missing:
-            raise InputError(
-                f"{path}: line 1: missing column(s) {', '.join(missing)}; need {','.join(SNAPSHOT_COLUMNS)}"
-            )
-        idx = {c: header.index(c) for c in SNAPSHOT_COLUMNS}
-        for line, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
+    for line, row in table.rows():
+        where = f"{path}: line {line}"
+        if len(row) < table.width:
+            raise InputError(f"{where}: expected {table.width} columns, got {len(row)}")
+        rec: dict[str, object] = {}
+        for c in ("platform", "account", "post_id"):
+            rec[c] = row[idx[c]].strip()
+            if not rec[c]:
+                raise InputError(f"{where}: empty {c}")
+        for c in ("posted_at", "observed_at"):
+            try:
+                rec[c] = parse_utc(row[idx[c]])
+            except ValueError as exc:
+                raise InputError(f"{where}: unparsable {c} {row[idx[c]]!r}; use ISO-8601 like 2026-01-31T09:00:00Z") from exc
+        for c in _COUNTS:
+            cell = row[idx[c]].strip()
+            if not cell:
+                rec[c] = None
                 continue
-            where = f"{path}: line {line}"
-            if len(row) < len(header):
-                raise InputError(f"{where}: expected {len(header)} columns, got {len(row)}")
-            rec: dict[str, object] = {}
-            for c in ("platform", "account", "post_id"):
-                rec[c] = row[idx[c]].strip()
-                if not rec[c]:
-                    raise InputError(f"{where}: empty {c}")
-            for c in ("posted_at", "observed_at"):
-                try:
-                    rec[c] = parse_utc(row[idx[c]])
-                except ValueError as exc:
-                    raise InputError(f"{where}: unparsable {c} {row[idx[c]]!r}; use ISO-8601 like 2026-01-31T09:00:00Z") from exc
-            for c in _COUNTS:
-                cell = row[idx[c]].strip()
-                if not cell:
-                    rec[c] = None
-                    continue
-                try:
-                    value = float(cell)
-                except ValueError as exc:
-                    raise InputError(f"{where}: non-numeric {c} {cell!r}") from exc
-                if not math.isfinite(value) or value < 0:
-                    raise InputError(f"{where}: {c} must be a finite count >= 0, got {cell!r}")
-                rec[c] = value
-            posted, observed = rec["posted_at"], rec["observed_at"]
-            assert isinstance(posted, datetime) and isinstance(observed, datetime)
-            if (posted - observed).total_seconds() > _MAX_SKEW_HOURS * 3600:
-                raise InputError(f"{where}: observed_at {row[idx['observed_at']]!r} is before posted_at {row[idx['posted_at']]!r}")
-            key = (str(rec["platform"]), str(rec["post_id"]), observed)
-            if key in seen:
-                raise InputError(f"{where}: post {rec['post_id']!r} already observed at {row[idx['observed_at']].strip()!r} on line {seen[key]}")
-            seen[key] = line
-            rows.append(rec)
+            try:
+                value = float(cell)
+            except ValueError as exc:
+                raise InputError(f"{where}: non-numeric {c} {cell!r}") from exc
+            if not math.isfinite(value) or value < 0:
+                raise InputError(f"{where}: {c} must be a finite count >= 0, got {cell!r}")
+            rec[c] = value
+        posted, observed = rec["posted_at"], rec["observed_at"]
+        assert isinstance(posted, datetime) and isinstance(observed, datetime)
+        if (posted - observed).total_seconds() > _MAX_SKEW_HOURS * 3600:
+            raise InputError(f"{where}: observed_at {row[idx['observed_at']]!r} is before posted_at {row[idx['posted_at']]!r}")
+        key = (str(rec["platform"]), str(rec["post_id"]), observed)
+        if key in seen:
+            raise InputError(f"{where}: post {rec['post_id']!r} already observed at {row[idx['observed_at']].strip()!r} on line {seen[key]}")
+        seen[key] = line
+        rows.append(rec)
     if not rows:
         return to_frame([])
     return to_frame(pl.DataFrame(rows, schema_overrides={c: pl.Float64 for c in _COUNTS}, infer_schema_length=None))
