@@ -38,19 +38,26 @@ def _parse_time(value: str) -> datetime:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    from listening.config import load_config
-    from listening.pipeline import require_slack
+    from listening.configcheck import check_config
 
-    config = load_config(args.file)
-    require_slack(config)
-    tasks = __import__("listening.sources.plan", fromlist=["plan_tasks"]).plan_tasks(config)
-    print(f"{args.file}: OK — {len(config.brands)} brands ({', '.join(b.key for b in config.brands)}), {len(tasks)} source tasks")
+    report = check_config(args.file)
+    for note in report.notes:
+        print(f"{args.file}: note: {note}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
+    brands = report.config.brands
+    print(f"{args.file}: OK — {len(brands)} brands ({', '.join(b.key for b in brands)}), {report.tasks} source tasks"
+          + (f", {len(report.warnings)} warning(s)" if report.warnings else ""))
     return 0
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from listening.pipeline import open_config, open_store, run_fetch
+    from listening.sources.plan import SOURCE_KINDS
 
+    unknown = sorted(set(args.source or ()) - set(SOURCE_KINDS))
+    if unknown:
+        raise InputError(f"--source: unknown kind(s) {', '.join(unknown)}; known: {', '.join(SOURCE_KINDS)}")
     with open_config(_config_path(args)) as config:
         store = open_store()
         report = run_fetch(config, store, sources=args.source or None, progress=not args.quiet)
@@ -192,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fetches every source task of the config once and stores new mentions. "
                        "Without --config (or $LISTENING_CONFIG) the offline demo replay is used.")
     p.add_argument("--config", help="listening config YAML (default: $LISTENING_CONFIG, else the demo replay)")
-    p.add_argument("--source", action="append", help="only this source kind (repeatable): rss, google_news, hackernews, youtube")
+    p.add_argument("--source", action="append", help="only this source kind (repeatable): rss, google_news, youtube, hackernews, mastodon, "
+                   "bluesky, gdelt, appstore, hatena, naver, reddit")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_fetch)
 
@@ -226,7 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("config", help="work with listening config files", description="Work with listening config files.")
     config_sub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     c = config_sub.add_parser("check", help="validate a config file and report what it would fetch",
-                              description="Validates a listening config; errors name the file, the field and the problem.")
+                              description="Validates a listening config as every command would load it (plus the Slack "
+                              "secret when Slack is enabled); errors name the file, the field and the problem and exit 2. "
+                              "Warnings (no own brand, a language the model does not know) go to stderr and keep exit 0. "
+                              "An unset ${REPLAY_URL} (the demo config's) is checked with a placeholder and a note.")
     c.add_argument("file", help="path to the YAML config")
     c.set_defaults(func=cmd_config_check)
 

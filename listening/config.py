@@ -12,7 +12,9 @@ import os
 import re
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -32,6 +34,8 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_VALUES = 100_000
 MAX_DEPTH = 32
 _HEADER_SAFE = re.compile(r"[ -~]*")
+#: Where tracked accounts are read (their posts and follower counts, for reach): see sources/plan.py.
+ACCOUNT_PLATFORMS = ("mastodon", "bluesky")
 
 
 class _Strict(BaseModel):
@@ -44,6 +48,16 @@ class Project(_Strict):
     timezone: str = "UTC"
     digest_language: Literal["en", "ko", "ja"] = "en"
     week_start: Literal["monday", "sunday"] = "monday"
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{name!r} is not an IANA time zone; use a name like Asia/Seoul, Asia/Tokyo, "
+                             "America/New_York or UTC") from None
+        return name
 
     @field_validator("contact")
     @classmethod
@@ -161,6 +175,21 @@ class Account(_Strict):
     platform: str
     handle: str
     instance: str = ""
+
+    @field_validator("platform")
+    @classmethod
+    def _followed_platform(cls, platform: str) -> str:
+        if platform not in ACCOUNT_PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r}; accounts are followed on {' and '.join(ACCOUNT_PLATFORMS)} "
+                             "(other platforms have no public API for it)")
+        return platform
+
+    @model_validator(mode="after")
+    def _mastodon_has_an_instance(self) -> "Account":
+        if self.platform == "mastodon" and not self.instance:
+            raise ValueError("a mastodon account needs its instance, e.g. {platform: mastodon, handle: acme, "
+                             "instance: mastodon.social}")
+        return self
 
     @property
     def label(self) -> str:
@@ -324,14 +353,14 @@ class ListeningConfig(_Strict):
         raise ConfigError(f"no brand with key {key!r}; known: {[b.key for b in self.brands]}")
 
 
-def _expand_env(value: Any, missing: list[str], forms: dict[str, str]) -> Any:
-    """``value`` with ``${VAR}`` replaced; ``forms`` maps each expanded string back to its config form."""
+def _expand_env(value: Any, missing: list[str], forms: dict[str, str], env: Mapping[str, str]) -> Any:
+    """``value`` with ``${VAR}`` replaced from ``env``; ``forms`` maps each expanded string back to its config form."""
     if isinstance(value, str):
         def sub(m: re.Match[str]) -> str:
-            if m.group(1) not in os.environ:
+            if m.group(1) not in env:
                 missing.append(m.group(1))
                 return m.group(0)
-            return os.environ[m.group(1)]
+            return env[m.group(1)]
 
         expanded = _ENV_REF.sub(sub, value)
         if expanded != value:
@@ -340,9 +369,9 @@ def _expand_env(value: Any, missing: list[str], forms: dict[str, str]) -> Any:
                 register_secret(os.environ.get(name, ""))
         return expanded
     if isinstance(value, list):
-        return [_expand_env(v, missing, forms) for v in value]
+        return [_expand_env(v, missing, forms, env) for v in value]
     if isinstance(value, dict):
-        return {k: _expand_env(v, missing, forms) for k, v in value.items()}
+        return {k: _expand_env(v, missing, forms, env) for k, v in value.items()}
     return value
 
 
@@ -394,8 +423,8 @@ def _field_path(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts)
 
 
-def load_config(path: str | Path) -> ListeningConfig:
-    """Read and validate a listening config file."""
+def load_config(path: str | Path, unset: Mapping[str, str] | None = None) -> ListeningConfig:
+    """Read and validate a listening config file; ``unset`` gives values for variables the environment lacks."""
     path = Path(path)
     try:
         text = read_text(path, "a YAML config").text
@@ -414,7 +443,7 @@ def load_config(path: str | Path) -> ListeningConfig:
     _check_size(data, path)
     missing: list[str] = []
     forms: dict[str, str] = {}
-    data = _expand_env(data, missing, forms)
+    data = _expand_env(data, missing, forms, {**(unset or {}), **os.environ})
     if missing:
         raise ConfigError(f"{path}: environment variable(s) {sorted(set(missing))} are referenced but not set")
     try:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+#: Languages the bundled sentiment model was trained and evaluated on (models/README.md); the digest
+#: speaks en, ko and ja. Mentions in any other language are still fetched and scored, untested.
+MODEL_LANGUAGES = ("ar", "de", "en", "es", "fr", "hi", "it", "ja", "ko", "pt")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 

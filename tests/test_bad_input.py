@@ -52,6 +52,10 @@ CASES = {
     "ui-home-is-a-file": (["ui"], None, {"LISTENING_HOME": "{tmp}/file/home"}, 3,
                           "cannot create the Dagster instance folder"),
     "bad-time": (["mentions", "--since", "yesterday"], None, {}, 2, "not a time: 'yesterday'"),
+    "timezone-not-iana": (["config", "check", "{config}"], VALID.replace("ops@acme.example", "ops@acme.example, timezone: Seoul"),
+                          {}, 2, "project.timezone: 'Seoul' is not an IANA time zone"),
+    "unknown-source-kind": (["fetch", "--config", "{config}", "--source", "bogus"], VALID, {}, 2,
+                            "--source: unknown kind(s) bogus; known: rss, google_news"),
     "bad-week": (["digest", "--week", "2026-W99", "--config", "{config}"], VALID, {}, 2, "2026 has no ISO week 99"),
 }
 

@@ -93,6 +93,13 @@ BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".jo
         pytest.param(BILLION_LAUGHS, "i: expands to more than 100,000 values through YAML anchors", id="alias-bomb"),
         pytest.param("brands: &b [*b]\n", "brands: nested more than 32 levels deep", id="self-referencing-anchor"),
         pytest.param("brands: " + "[" * 1_500 + "]" * 1_500 + "\n", "nested too deeply to read", id="deep-nesting"),
+        pytest.param(VALID.replace("contact: ops@acme.example", "contact: ops@acme.example, timezone: Seoul"),
+                     "project.timezone: 'Seoul' is not an IANA time zone; use a name like Asia/Seoul", id="timezone-not-iana"),
+        pytest.param(VALID.replace("hackernews: [{query: Acme}]", "accounts: [{platform: twitter, handle: acme}]"),
+                     "brands[acme].sources.accounts[0].platform: unknown platform 'twitter'; accounts are followed on "
+                     "mastodon and bluesky", id="unknown-account-platform"),
+        pytest.param(VALID.replace("hackernews: [{query: Acme}]", "accounts: [{platform: mastodon, handle: acme}]"),
+                     "brands[acme].sources.accounts[0]: a mastodon account needs its instance", id="mastodon-without-instance"),
     ],
 )
 @pytest.mark.timeout(60)
@@ -141,3 +148,57 @@ def test_the_readme_config_example_is_valid(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, example))
     assert config.own_brand.key == "acme"
     assert config.own_brand.sources.appstore[0].countries == ["jp", "kr", "us"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(VALID.replace("own: true", "own: false"), ["brands: no brand has `own: true`"], id="no-own-brand"),
+        pytest.param("languages: [en, kr, tlh]\n" + VALID,
+                     ["languages: 'kr' is not a language the sentiment model knows (did you mean 'ko'?)",
+                      "languages: 'tlh' is not a language the sentiment model knows; known: ar, de, en"], id="unknown-languages"),
+    ],
+)
+def test_config_check_warns_but_passes(tmp_path: Path, text: str, expected: list[str],
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, text)
+    assert main(["config", "check", str(path)]) == 0
+    out, err = capsys.readouterr()
+    warnings = [line for line in err.splitlines() if line.startswith(f"{path}: warning: ")]
+    assert len(warnings) == len(expected) == err.count("\n")
+    assert all(want in line for want, line in zip(expected, warnings))
+    assert f"OK — 2 brands (acme, rival), 4 source tasks, {len(expected)} warning(s)" in out
+
+
+def test_a_good_config_has_no_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", str(write(tmp_path, "languages: [en, ko, ja, es]\n" + VALID))]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_demo_config_checks_with_a_note_on_replay_url(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    demo = Path(__file__).parents[1] / "listening" / "replay" / "demo.yaml"
+    monkeypatch.delenv("REPLAY_URL", raising=False)
+    assert main(["config", "check", str(demo)]) == 0
+    out, err = capsys.readouterr()
+    assert "OK — 3 brands" in out and "warning" not in err
+    assert err.count("\n") == 1 and f"{demo}: note: ${{REPLAY_URL}} is not set; checked as http://127.0.0.1:" in err
+    assert "`listening demo` and `listening fetch` without --config set it" in err
+    monkeypatch.setenv("REPLAY_URL", "http://127.0.0.1:9")
+    assert main(["config", "check", str(demo)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_another_unset_variable_still_fails_the_demo_style_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("REPLAY_URL", raising=False)
+    text = VALID.replace("https://acme.example/feed.xml", "${REPLAY_URL}/feed?token=${ACME_FEED_TOKEN}")
+    assert main(["config", "check", str(write(tmp_path, text))]) == 2
+    assert "environment variable(s) ['ACME_FEED_TOKEN'] are referenced but not set" in capsys.readouterr().err
+
+
+def test_fetch_accepts_only_known_source_kinds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fetch", "--config", str(write(tmp_path, VALID)), "--source", "rss", "--source", "bogus", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("listening fetch: error: --source: unknown kind(s) bogus; known: rss, google_news, hackernews, "
+                   "youtube, mastodon, bluesky, gdelt, appstore, hatena, naver, reddit\n")
