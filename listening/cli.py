@@ -12,12 +12,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from listening import __version__
 from listening.errors import InputError, ListeningError
-from listening.utc import now
+from listening.sanitize import strip_invisible
+from listening.utc import as_utc, now
 
 
 def _config_path(args: argparse.Namespace) -> Path | None:
@@ -34,7 +35,7 @@ def _parse_time(value: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a time: {value!r} (use ISO-8601 like 2026-11-20T09:00 or an age like 6h, 3d)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return as_utc(parsed)
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
@@ -63,7 +64,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         report = run_fetch(config, store, sources=args.source or None, progress=not args.quiet)
     print(f"{report.new} new mentions from {len(report.tasks)} source tasks; {len(report.failed)} failed")
     for t in report.failed:
-        print(f"  failed: {t.source} {t.key}: {t.error}", file=sys.stderr)
+        print(strip_invisible(f"  failed: {t.source} {t.key}: {t.error}", keep=""), file=sys.stderr)
     return 0 if len(report.failed) < len(report.tasks) or not report.tasks else 1
 
 
@@ -306,8 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
-    except ListeningError as exc:
-        print(f"listening {args.command}: error: {exc}", file=sys.stderr)
+    except ListeningError as exc:  # messages can quote input or a server's words: no control reaches the terminal
+        print(f"listening {args.command}: error: {strip_invisible(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # the reader went away (`| head -1`): stop quietly, as `cat` and `grep` do
         devnull = os.open(os.devnull, os.O_WRONLY)

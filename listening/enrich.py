@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from listening.normalize import scoring_text, title_is_thread
 from listening.store import Store, cursors, mentions, scores
+from listening.utc import as_utc
 
 
 class ScoreLike(Protocol):
@@ -181,8 +182,5 @@ def scored_rows(store: Store, model_id: str, since: datetime | None = None, unti
     with store.engine.connect() as conn:
         out = []
         for r in conn.execute(q).mappings():
-            row = dict(r)
-            if row["published_at"].tzinfo is None:
-                row["published_at"] = row["published_at"].replace(tzinfo=timezone.utc)
-            out.append(row)
+            out.append({**r, "published_at": as_utc(r["published_at"])})
         return out

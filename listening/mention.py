@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -21,13 +21,6 @@ def mention_id(source: str, native_id: str) -> str:
     32
     """
     return hashlib.sha256(f"{source}\x1f{native_id}".encode()).hexdigest()[:32]
-
-
-def utc(dt: datetime) -> datetime:
-    """Normalise to an aware UTC datetime (naive values are taken as UTC)."""
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)

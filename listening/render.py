@@ -1,7 +1,7 @@
 """Plain-text and Markdown views of mentions for the terminal and the Dagster UI.
 
 Everything here shows text taken from the web, so it is sanitised on the way
-out: control and bidi-override characters removed, Markdown link syntax and
+out (:mod:`listening.sanitize`): invisible characters removed, Markdown link syntax and
 HTML neutralised, only http(s) links rendered as links.
 """
 
@@ -12,20 +12,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+from listening.sanitize import clean
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
-
-
-def clean(text: str, limit: int = 200) -> str:
-    """One line of display text: invisible/bidi controls dropped, whitespace collapsed, truncated.
-
-    >>> clean("evil\u202etxt.exe  \\n next", 40)
-    'eviltxt.exe next'
-    >>> clean("x" * 10, 5)
-    'xxxx…'
-    """
-    text = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFC", text or "")).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def md_escape(text: str) -> str:

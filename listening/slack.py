@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from listening.errors import ConfigError, DeliveryError
+from listening.sanitize import strip_invisible
 
 __all__ = [
     "MAX_BLOCKS", "MAX_SECTION", "PostResult", "SlackClient", "SlackConfig",
@@ -43,18 +43,11 @@ MAX_SECTION = 3000
 MAX_HEADER = 150
 MAX_BLOCKS = 50
 DEFAULT_BASE_URL = "https://slack.com/api/"
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _FORMAT = {"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"}
 # A formatting character Slack could read as markup: one not sitting inside a word. Slack's mrkdwn
 # only styles text whose markers touch a word boundary, so `google_news` or `2*3` stay as written.
 _MARKUP = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
-
-def clean(text: str) -> str:
-    """Drop bidi overrides, zero-width and control characters (they can disguise text)."""
-    text = _INVISIBLE.sub("", str(text))
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
 def escape(text: str) -> str:
@@ -65,7 +58,7 @@ def escape(text: str) -> str:
     ``* _ ~ ```, so only those that could open or close styling (at a word boundary) are
     replaced by look-alikes; inside a word (``google_news``) they are kept.
     """
-    text = clean(text).translate(_ENTITIES)
+    text = strip_invisible(text).translate(_ENTITIES)
     return _MARKUP.sub(lambda m: _FORMAT[m.group()], text)
 
 
@@ -86,7 +79,7 @@ def truncate(text: str, limit: int) -> str:
 
 def link(url: str, label: str) -> str:
     """A mrkdwn link for http(s) URLs only; anything else renders as the escaped label."""
-    url = clean(url).strip()
+    url = strip_invisible(url).strip()
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or re.search(r"\s", url):
         return escape(label)
@@ -95,7 +88,7 @@ def link(url: str, label: str) -> str:
 
 
 def header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": truncate(clean(text), MAX_HEADER)}}
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(strip_invisible(text), MAX_HEADER)}}
 
 
 def section(mrkdwn: str) -> dict[str, Any]:

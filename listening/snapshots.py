@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from listening.mention import Mention, utc
+from listening.mention import Mention
+from listening.utc import as_utc
 
 __all__ = ["REPOLL_AGES", "is_due", "snapshot_rows"]
 
@@ -34,7 +35,7 @@ def is_due(posted_at: datetime, last_observed: datetime | None, observed_at: dat
     """
     if last_observed is None:
         return True
-    before, now = utc(last_observed) - utc(posted_at), utc(observed_at) - utc(posted_at)
+    before, now = as_utc(last_observed) - as_utc(posted_at), as_utc(observed_at) - as_utc(posted_at)
     return any(before < age <= now for age in REPOLL_AGES)
 
 
@@ -50,8 +51,8 @@ def snapshot_rows(posts: Iterable[Mention], platform: str, account: str,
         if not is_due(m.published_at, last_observed.get(m.native_id), m.fetched_at):
             continue
         rows.append({
-            "post_id": m.native_id, "observed_at": utc(m.fetched_at), "platform": platform, "account": account,
-            "posted_at": utc(m.published_at), "likes": m.likes, "reposts": m.reposts, "replies": m.replies,
+            "post_id": m.native_id, "observed_at": as_utc(m.fetched_at), "platform": platform, "account": account,
+            "posted_at": as_utc(m.published_at), "likes": m.likes, "reposts": m.reposts, "replies": m.replies,
             "views": m.views, "followers": m.author_followers,
         })
     return rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
+from typing import overload
 
 #: ISO-8601 instant that freezes :func:`now` (tests, reproducible demos and replays).
 FROZEN_NOW_ENV = "LISTENING_REPLAY_NOW"
@@ -26,8 +27,12 @@ def now() -> datetime:
     return parse_utc(frozen) if frozen else datetime.now(timezone.utc)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
-    """Aware UTC; a naive value is taken to be UTC already (how the store writes it).
+    """Aware UTC; a naive value is taken to be UTC already (how the store writes it). The one such helper.
 
     >>> as_utc(datetime(2026, 11, 20, 9)).isoformat()
     '2026-11-20T09:00:00+00:00'
@@ -48,4 +53,4 @@ def parse_utc(text: str) -> datetime:
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
-    return as_utc(datetime.fromisoformat(raw))  # type: ignore[return-value]
+    return as_utc(datetime.fromisoformat(raw))

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from listening.nlp import cli
-from listening.nlp.convert import _is_complete, ensure_encoder, listening_home
+from listening.home import listening_home
+from listening.nlp.convert import _is_complete, ensure_encoder
 from listening.nlp.encoder import Encoder
 from listening.nlp.scoring import DEFAULT_MODEL_DIR, Scorer, get_scorer
 

@@ -13,7 +13,7 @@ from listening.nlp import cli
 from listening.nlp.data import is_validation, load_split, read_labelled_tsv
 from listening.nlp.e5file import E5_SHA256, bundled_e5_path, verify_e5_file
 from listening.nlp.labels import normalise_labels
-from listening.nlp.topics import OTHER, TopicTaxonomy, cluster_themes, keyword_tokens, near_duplicates
+from listening.nlp.topics import OTHER, TopicTaxonomy, cluster_themes, keyword_tokens
 
 
 def run_cli(*argv: str) -> int:
@@ -163,11 +163,6 @@ def test_taxonomy_assigns_best_topic_or_other() -> None:
     assert tax.assign(_fake_embed(["app crash", "price up", "ship late"])) == ["outage/bugs", "pricing", OTHER]
     with pytest.raises(ValueError):
         TopicTaxonomy({"empty": []})
-
-
-def test_near_duplicates_link_to_first_occurrence() -> None:
-    emb = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.01], [0.7, 0.7], [0.0, 1.0]])
-    assert near_duplicates(emb, 0.99) == [0, 1, 0, 3, 1]
 
 
 def test_keywords_handle_cjk_and_stopwords() -> None:

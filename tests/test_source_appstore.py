@@ -10,7 +10,7 @@ import pytest
 from listening.errors import ParseError
 from listening.http import HttpClient
 from listening.mention import Mention
-from listening.sources.appstore import AppFacts, AppStoreReviews, app_facts
+from listening.sources.appstore import AppStoreReviews
 from listening.sources.base import Cursor
 from tests.fault_server import FaultServer, fault_server, fixture, ok  # noqa: F401
 
@@ -102,22 +102,3 @@ def test_payload_without_feed_is_a_parse_error(fault_server: FaultServer, client
     fault_server.route(page(1), ok(b'{"errorMessage": "Invalid value(s) for key(s): [id]"}', JSON))
     with pytest.raises(ParseError, match="not an iTunes reviews feed"):
         AppStoreReviews("1234567890", base_url=fault_server.base_url).fetch(client, now=NOW)
-
-
-def test_app_facts_from_lookup(fault_server: FaultServer, client: HttpClient) -> None:
-    fault_server.route("/lookup", fixture("appstore_lookup_jp.json", JSON))
-    facts = app_facts(client, "1234567890", "jp", base_url=fault_server.base_url)
-    assert facts == AppFacts(
-        app_id="1234567890", name="Acme Cloud", version="3.0.1",
-        release_date=datetime(2026, 11, 24, 8, 0, tzinfo=UTC),
-        release_notes="・同期時のクラッシュを修正しました\n・パフォーマンスの改善",
-        average_rating=4.21347, rating_count=18234,
-    )
-    sent = fault_server.hits("/lookup")[0]
-    assert (sent.param("id"), sent.param("country")) == ("1234567890", "jp")
-
-
-def test_unknown_app_is_a_parse_error(fault_server: FaultServer, client: HttpClient) -> None:
-    fault_server.route("/lookup", ok(b'{"resultCount": 0, "results": []}', JSON))
-    with pytest.raises(ParseError, match="no app 42 in the kr store"):
-        app_facts(client, "42", "kr", base_url=fault_server.base_url)

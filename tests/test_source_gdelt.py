@@ -11,7 +11,7 @@ from listening.errors import ParseError
 from listening.http import HttpClient, HttpPolicy, Politeness, Retry, Timeouts
 from listening.mention import Mention
 from listening.sources.base import Cursor
-from listening.sources.gdelt import GdeltSearch, HostPacer, gdelt_timeline
+from listening.sources.gdelt import GdeltSearch, HostPacer
 from tests.fault_server import FaultServer, fault_server, fixture, ok, retry_after  # noqa: F401
 
 UTC = timezone.utc
@@ -123,26 +123,3 @@ def test_bad_article_is_skipped(fault_server: FaultServer, client: HttpClient, a
     fault_server.route(DOC, ok(json.dumps({"articles": [article, good]}).encode(), JSON))
     result = search(fault_server).fetch(client, now=NOW)
     assert [m.url for m in result.mentions] == ["https://x.test/ok"] and [s.reason for s in result.skipped] == [reason]
-
-
-@pytest.mark.parametrize(
-    ("mode", "file", "values"),
-    [
-        pytest.param("timelinevolraw", "gdelt_timelinevolraw_acme.json", [14.0, 41.0, 97.0], id="volume"),
-        pytest.param("timelinetone", "gdelt_timelinetone_acme.json", [0.8123, -2.4501, -4.9002], id="tone"),
-    ],
-)
-def test_timeline_series(fault_server: FaultServer, client: HttpClient, mode: str, file: str,
-                         values: list[float]) -> None:
-    fault_server.route(DOC, fixture(file, JSON))
-    series = gdelt_timeline(client, "acme", mode, base_url=fault_server.base_url, pacer=HostPacer(0),
-                            start=datetime(2026, 11, 22, tzinfo=UTC), end=NOW)
-    assert series == [(datetime(2026, 11, d, tzinfo=UTC), v) for d, v in zip((22, 23, 24), values)]
-    sent = fault_server.hits(DOC)[0]
-    assert (sent.param("mode"), sent.param("startdatetime"), sent.param("enddatetime")) == (
-        mode, "20261122000000", "20261125070000")
-
-
-def test_timeline_rejects_a_non_timeline_mode(client: HttpClient) -> None:
-    with pytest.raises(ValueError, match="timeline mode"):
-        gdelt_timeline(client, "acme", "artlist")

@@ -1,21 +1,17 @@
-"""Hatena Bookmark: the recorded RDF search feed and the bookmark count API."""
+"""Hatena Bookmark: the recorded RDF search feed."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
 
-import pytest
-
-from listening.errors import ParseError
 from listening.http import HttpClient
 from listening.mention import Mention
-from listening.sources.hatena import HatenaSearch, bookmark_counts
-from tests.fault_server import FIXTURES, FaultServer, Recorded, Reply, dynamic, fault_server, fixture, ok  # noqa: F401
+from listening.sources.hatena import HatenaSearch
+from tests.fault_server import FaultServer, fault_server, fixture  # noqa: F401
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
-COUNTS = "/count/entries"
 
 
 def search(server: FaultServer) -> HatenaSearch:
@@ -42,24 +38,3 @@ def test_search_sends_the_documented_parameters(fault_server: FaultServer, clien
     search(fault_server).fetch(client, now=NOW)
     sent = fault_server.hits("/q/acme")[0]
     assert {k: v[0] for k, v in sent.query.items()} == {"target": "text", "mode": "rss", "sort": "recent"}
-
-
-def test_counts_are_asked_50_urls_at_a_time(fault_server: FaultServer, client: HttpClient) -> None:
-    recorded = json.loads((FIXTURES / "hatena_counts.json").read_text())
-
-    def respond(request: Recorded) -> Reply:
-        body = {u: recorded[u] for u in request.query["url"] if u in recorded}  # unknown pages: absent
-        return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
-
-    fault_server.route(COUNTS, dynamic(respond))
-    urls = list(recorded) + [f"https://other.example/{i}" for i in range(60)] + [next(iter(recorded))]
-    counts = bookmark_counts(client, urls, base_url=fault_server.base_url)
-    assert [len(r.query["url"]) for r in fault_server.hits(COUNTS)] == [50, 12]
-    assert counts["https://zenn.example.dev/kei/articles/acme-cli-crash"] == 131
-    assert (counts["https://other.example/7"], len(counts)) == (0, 62)
-
-
-def test_count_answer_not_an_object_is_a_parse_error(fault_server: FaultServer, client: HttpClient) -> None:
-    fault_server.route(COUNTS, ok(b"[]", "application/json"))
-    with pytest.raises(ParseError, match="URL -> count"):
-        bookmark_counts(client, ["https://a.example/"], base_url=fault_server.base_url)

@@ -165,3 +165,16 @@ def test_refreshing_statistics_lets_sqlite_plan_by_table_sizes(home: Path) -> No
     with store.engine.connect() as conn:
         analysed = {r[0] for r in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
     assert "mentions" in analysed
+
+
+def test_the_store_and_the_model_share_one_home_with_tilde_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import listening.nlp.convert as convert
+    import listening.nlp.training as training
+    from listening.store import database_url, listening_home
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("LISTENING_HOME", "~/lh")
+    monkeypatch.delenv("LISTENING_DATABASE_URL", raising=False)
+    assert convert.listening_home is training.listening_home is listening_home
+    assert listening_home() == tmp_path / "lh"
+    assert database_url() == f"sqlite:///{tmp_path / 'lh' / 'listening.db'}"

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from listening.alerts._model import Alert, AlertExplanation
 from listening.errors import StoreError
+from listening.utc import as_utc
 
 
 class AlertRepository(Protocol):
@@ -191,10 +192,6 @@ class SqlRepository:
             self.store.upsert(conn, self.t_state, [row], update=("state", "updated_at"))
 
 
-def _aware(ts: datetime | None) -> datetime | None:
-    return ts.replace(tzinfo=timezone.utc) if ts is not None and ts.tzinfo is None else ts
-
-
 _DELIVERY_COLUMNS = frozenset({"key", "slack_ts", "slack_channel", "delivered_state"})
 
 
@@ -212,9 +209,9 @@ def alert_from_row(r: dict[str, Any]) -> Alert:
     """An :class:`Alert` from a row of the store's ``alerts`` table (the payload JSON decoded)."""
     payload = json.loads(r["payload"])
     return Alert(
-        key=r["key"], brand=r["brand"], state=r["state"], severity=r["severity"], opened_at=_aware(r["opened_at"]),
-        updated_at=_aware(r["updated_at"]), window_start=_aware(r["window_start"]), window_end=_aware(r["window_end"]),
+        key=r["key"], brand=r["brand"], state=r["state"], severity=r["severity"], opened_at=as_utc(r["opened_at"]),
+        updated_at=as_utc(r["updated_at"]), window_start=as_utc(r["window_start"]), window_end=as_utc(r["window_end"]),
         explanation=AlertExplanation.from_dict(payload["explanation"]), revision=int(payload.get("revision", 0)),
-        resolved_at=_aware(r["resolved_at"]), slack_ts=r["slack_ts"] or "", slack_channel=r["slack_channel"] or "",
+        resolved_at=as_utc(r["resolved_at"]), slack_ts=r["slack_ts"] or "", slack_channel=r["slack_channel"] or "",
         delivered_state=r["delivered_state"],
     )

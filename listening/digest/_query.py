@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from listening.alerts import alert_from_row
 from listening.errors import StoreError
 from listening.store import Store, alerts, engagement_snapshots, mentions, scores
+from listening.utc import as_utc
 
 TEXT_CHARS = 2000
 
@@ -50,10 +51,6 @@ def scan_window(store: Store, model_id: str, brands: Sequence[str], start: datet
     return frame.with_columns(ts=_epoch_us(frame["published_at"]), is_own=pl.col("is_own").cast(pl.Boolean)).drop("published_at")
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
 def _epoch_us(col: pl.Series) -> pl.Series:
     """Epoch microseconds from SQLite's text timestamps or a driver's datetimes."""
     if col.dtype == pl.String:
@@ -70,7 +67,7 @@ def first_mention(store: Store, brands: Sequence[str]) -> datetime | None:
         raise StoreError(f"reading the first mention's time failed: {exc.__class__.__name__}") from exc
     if isinstance(first, str):  # SQLite returns MIN() of a timestamp column as text
         first = datetime.fromisoformat(first)
-    return None if first is None else _aware(first).astimezone(timezone.utc)
+    return None if first is None else as_utc(first)
 
 
 def account_snapshots(store: Store, accounts: Sequence[tuple[str, str]], before: datetime) -> list[dict[str, Any]]:
@@ -83,7 +80,7 @@ def account_snapshots(store: Store, accounts: Sequence[tuple[str, str]], before:
                 q = (sa.select(engagement_snapshots)
                      .where(c.platform == platform, c.account == account, c.posted_at < before)
                      .order_by(c.observed_at, c.post_id))
-                out += [{**r, "posted_at": _aware(r["posted_at"]), "observed_at": _aware(r["observed_at"])}
+                out += [{**r, "posted_at": as_utc(r["posted_at"]), "observed_at": as_utc(r["observed_at"])}
                         for r in conn.execute(q).mappings()]
     except SQLAlchemyError as exc:
         raise StoreError(f"reading engagement snapshots for the digest failed: {exc.__class__.__name__}") from exc
@@ -101,7 +98,7 @@ def fetch_posts(store: Store, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
                 q = sa.select(m.id, m.url, m.title, sa.func.substr(m.text, 1, TEXT_CHARS).label("text"), m.author,
                               m.published_at).where(m.id.in_(wanted[start : start + 500]))
                 for row in conn.execute(q).mappings():
-                    ts = _aware(row["published_at"])
+                    ts = as_utc(row["published_at"])
                     out[row["id"]] = {**row, "published_at": ts.strftime("%Y-%m-%d %H:%M UTC")}
     except SQLAlchemyError as exc:
         raise StoreError(f"reading quoted posts for the digest failed: {exc.__class__.__name__}") from exc
@@ -143,5 +140,5 @@ def week_alerts(store: Store, brands: Sequence[str], start: datetime, end: datet
         row["alert"] = alert_from_row({**row, "payload": json.dumps(payload)})
         row["explanation"] = row["alert"].explanation
         for key in ("opened_at", "resolved_at"):
-            row[key] = _aware(row[key]).strftime("%Y-%m-%d %H:%M UTC") if row[key] else ""
+            row[key] = as_utc(row[key]).strftime("%Y-%m-%d %H:%M UTC") if row[key] else ""
     return rows

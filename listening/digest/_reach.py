@@ -16,11 +16,11 @@ import polars as pl
 
 from listening.config import ListeningConfig
 from listening.digest import _query
-from listening.digest._query import _aware
 from listening.digest._weeks import zone
 from listening.reach import ReachConfig, mature_posts, to_frame
 from listening.reach._notice import PLATFORM_NAMES
 from listening.store import Store
+from listening.utc import as_utc
 
 PER = 1000  # rates are shown per this many followers
 
@@ -36,7 +36,7 @@ def measured_rates(snapshots: list[dict[str, Any]], change: Mapping[str, Any], c
         return None, None
     posts = mature_posts(to_frame(snapshots), config).filter(
         (pl.col("platform") == change["platform"]) & (pl.col("account") == change["account"])).sort("posted_at", "post_id")
-    changed, detected = pl.lit(_aware(change["changed_at"])), pl.lit(_aware(change["detected_at"]))
+    changed, detected = pl.lit(as_utc(change["changed_at"])), pl.lit(as_utc(change["detected_at"]))
     before = posts.filter(pl.col("posted_at") < changed).tail(config.baseline_posts)["log_rate"]
     after = posts.filter((pl.col("posted_at") >= changed) & (pl.col("matured_at") <= detected))["log_rate"]
     return _median_rate(before), _median_rate(after)
@@ -53,7 +53,7 @@ def reach_lines(store: Store, config: ListeningConfig, changes: Sequence[Mapping
     tz = zone(config.project.timezone)
     names = {b.key: b.name for b in config.brands}
     own = {b.key for b in config.brands if b.own}
-    latest = max((_aware(c["detected_at"]) for c in changes), default=None)
+    latest = max((as_utc(c["detected_at"]) for c in changes), default=None)
     snapshots = _query.account_snapshots(store, [(c["platform"], c["account"]) for c in changes], latest) if latest else []
     out = []
     for c in changes:
@@ -70,7 +70,7 @@ def reach_lines(store: Store, config: ListeningConfig, changes: Sequence[Mapping
         out.append({
             **c, "platform": platform, "metric": L["reach_metric"].format(hours=f"{cfg.reference_hours:g}"),
             "before": None if before is None else PER * before, "after": None if after is None else PER * after,
-            "at": _aware(c["changed_at"]).astimezone(tz).date().isoformat(),
-            "decided": _aware(c["detected_at"]).astimezone(tz).date().isoformat(), "summary": meaning,
+            "at": as_utc(c["changed_at"]).astimezone(tz).date().isoformat(),
+            "decided": as_utc(c["detected_at"]).astimezone(tz).date().isoformat(), "summary": meaning,
         })
     return out

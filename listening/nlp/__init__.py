@@ -7,7 +7,7 @@ The pipeline needs only this surface: ``get_scorer().score(texts)`` gives a
 
 from listening.nlp.convert import ensure_encoder
 from listening.nlp.scoring import Score, Scorer, get_scorer
-from listening.nlp.topics import DEFAULT_TOPICS, OTHER, Theme, TopicTaxonomy, cluster_themes, near_duplicates
+from listening.nlp.topics import DEFAULT_TOPICS, OTHER, Theme, TopicTaxonomy, cluster_themes
 
 __all__ = [
     "DEFAULT_TOPICS",
@@ -19,5 +19,4 @@ __all__ = [
     "cluster_themes",
     "ensure_encoder",
     "get_scorer",
-    "near_duplicates",
 ]

@@ -142,7 +142,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from listening.nlp.evaluation import format_metrics
 
     if args.method == "finetune":
-        from listening.nlp.convert import ensure_encoder, listening_home
+        from listening.nlp.convert import ensure_encoder
+        from listening.home import listening_home
         from listening.nlp.finetune import FinetuneConfig, finetune
         from listening.nlp.pack import PACK_FILE, build_pack
 
@@ -154,7 +155,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg = FinetuneConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
         config = finetune(pack, args.out, cfg, device=args.device, resume=args.resume, precision=args.precision)
     elif args.method == "refit":
-        from listening.nlp.convert import listening_home
+        from listening.home import listening_home
         from listening.nlp.refit import RefitConfig, refit
 
         cfg = RefitConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
@@ -236,7 +237,7 @@ def _brand_check(texts, gold, groups, probs, probs_of) -> dict[str, dict[str, fl
 def _probs_function(model: str | None):
     """texts -> probabilities as the scorer gives them; the bundled head reads cached features,
     so re-evaluating is cheap."""
-    from listening.nlp.convert import listening_home
+    from listening.home import listening_home
     from listening.nlp.featcache import cached_features
     from listening.nlp.scoring import HeadBackend, get_scorer, judgeable
 
@@ -249,7 +250,8 @@ def _probs_function(model: str | None):
 
 def cmd_convert(args: argparse.Namespace) -> int:
     """`listening model convert`."""
-    from listening.nlp.convert import ENCODER_DIR_NAME, convert_encoder, ensure_encoder, listening_home
+    from listening.home import listening_home
+    from listening.nlp.convert import ENCODER_DIR_NAME, convert_encoder, ensure_encoder
 
     if args.force:
         path = convert_encoder(listening_home() / "models" / ENCODER_DIR_NAME)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from listening.errors import ModelError
+from listening.home import listening_home
 from listening.nlp.e5file import E5_SHA256, E5File, bundled_e5_path, read_e5_file, verify_e5_file
 
 ENCODER_DIR_NAME = "e5-small"
@@ -32,13 +33,6 @@ _LAYER_NAMES = {
     "fo": "output.dense",
 }
 _LAYER_NORMS = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
-
-
-def listening_home(home: Path | None = None) -> Path:
-    """``$LISTENING_HOME`` (default ``./.listening``): caches and converted models."""
-    if home is not None:
-        return Path(home)
-    return Path(os.environ.get("LISTENING_HOME", ".listening"))
 
 
 def ensure_encoder(home: Path | None = None) -> Path:

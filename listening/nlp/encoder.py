@@ -1,7 +1,7 @@
 """The shared multilingual sentence encoder: one forward pass, several uses.
 
 A single pass yields the L2-normalised mean-pooled sentence embedding (topics,
-near-duplicates) and a wider feature vector built from a few layers' mean
+emerging themes) and a wider feature vector built from a few layers' mean
 pools (input of the sentiment head).
 """
 

@@ -3,8 +3,8 @@
 Runs from a training pack (:mod:`listening.nlp.pack`) on CUDA or CPU, in bf16
 autocast where the device has native bf16 (CUDA; CPUs with AMX/AVX512-BF16, where
 it is about twice as fast as fp32) and fp32 elsewhere. The word
-embedding stays frozen (it is the 4-bit original). Topics and near-duplicate
-detection read the same pass's last-layer embedding, so a second loss keeps that
+embedding stays frozen (it is the 4-bit original). Topics and emerging themes
+read the same pass's last-layer embedding, so a second loss keeps that
 embedding close to the original encoder's while sentiment is learned; the
 validation report states how close (``embedding_cosine``). Fixed seeds, one
 checkpoint per epoch, ``resume`` continues after the last finished epoch.
@@ -290,7 +290,7 @@ def _checkpoint_dir(cfg: FinetuneConfig, pack: Pack) -> Path:
     """Per-run checkpoint folder under ``$LISTENING_HOME/cache`` (a changed config never resumes another's)."""
     import hashlib
 
-    from listening.nlp.convert import listening_home
+    from listening.home import listening_home
 
     key = json.dumps([asdict(cfg), pack.meta["rows"], pack.meta["vocab_size"]], sort_keys=True, default=str)
     return listening_home() / "cache" / "finetune" / hashlib.sha256(key.encode()).hexdigest()[:16]

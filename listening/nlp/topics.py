@@ -1,4 +1,4 @@
-"""Topic assignment, emerging themes and near-duplicates from sentence embeddings.
+"""Topic assignment and emerging themes from sentence embeddings.
 
 Everything works on the L2-normalised embeddings the scorer already computed,
 so topics cost no extra encoder pass per mention; only the taxonomy's example
@@ -114,25 +114,6 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     if x.ndim == 1:
         x = x[None, :]
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
-def near_duplicates(embeddings: np.ndarray, threshold: float = 0.95, block: int = 1024) -> list[int]:
-    """For each row, the index of the first earlier row it nearly duplicates (else itself).
-
-    >>> e = np.array([[1.0, 0.0], [0.0, 1.0], [0.999, 0.04], [0.0, 1.0]])
-    >>> near_duplicates(e, 0.99)
-    [0, 1, 0, 1]
-    """
-    x = _normalise(embeddings)
-    n = len(x)
-    rep = list(range(n))
-    for start in range(0, n, block):
-        sims = x[start : start + block] @ x.T
-        for row, i in enumerate(range(start, min(start + block, n))):
-            earlier = np.nonzero(sims[row, :i] >= threshold)[0]
-            if len(earlier):
-                rep[i] = rep[int(earlier[0])]
-    return rep
 
 
 STOPWORDS = frozenset(

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from listening.errors import ModelError
-from listening.nlp.convert import listening_home
+from listening.home import listening_home
 from listening.nlp.data import (
     DEFAULT_MAX_PER_SOURCE,
     LABELS,

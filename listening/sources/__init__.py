@@ -30,16 +30,15 @@ __all__ = [
     "youtube_feed_url",
 ]
 
-from listening.sources.appstore import AppFacts, AppStoreReviews, app_facts  # noqa: E402
+from listening.sources.appstore import AppStoreReviews  # noqa: E402
 from listening.sources.bluesky import AppPassword, BlueskyAuthor, BlueskySearch, refresh_posts  # noqa: E402
-from listening.sources.gdelt import GdeltSearch, HostPacer, gdelt_timeline  # noqa: E402
-from listening.sources.hatena import HatenaSearch, bookmark_counts  # noqa: E402
+from listening.sources.gdelt import GdeltSearch, HostPacer  # noqa: E402
+from listening.sources.hatena import HatenaSearch  # noqa: E402
 from listening.sources.mastodon import MastodonAccount, MastodonHashtag  # noqa: E402
 from listening.sources.naver import NaverSearch  # noqa: E402
 from listening.sources.reddit import ClientCredentials, RedditOAuthSearch, RedditSearch, RedditSubreddit  # noqa: E402
 
 __all__ += [
-    "AppFacts",
     "AppPassword",
     "AppStoreReviews",
     "BlueskyAuthor",
@@ -54,8 +53,5 @@ __all__ += [
     "RedditOAuthSearch",
     "RedditSearch",
     "RedditSubreddit",
-    "app_facts",
-    "bookmark_counts",
-    "gdelt_timeline",
     "refresh_posts",
 ]

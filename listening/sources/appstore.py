@@ -1,10 +1,9 @@
-"""Apple App Store: customer reviews per app and country, and app facts (version, rating) from lookup.
+"""Apple App Store: customer reviews per app and country.
 
 The reviews feed is iTunes' JSON rendering of an Atom feed: every value sits
 in ``{"label": ...}``, the app's own metadata can arrive as an entry (it has no
 ``im:rating`` and is left out), and a page with a single review carries it as
 an object instead of a list. Ten pages of 50 are the most Apple serves.
-A new version in :func:`app_facts` is the competitor-release signal.
 """
 
 from __future__ import annotations
@@ -16,13 +15,14 @@ from typing import Any
 
 from listening.errors import ListeningError, ParseError
 from listening.http import HttpClient, redact_url
-from listening.mention import Mention, utc
+from listening.mention import Mention
+from listening.utc import as_utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import EARLIEST, BadItem, as_object, guarded
 from listening.sources.paging import read_with_backlog
 from listening.sources.text import jsonable
 
-__all__ = ["APPSTORE_BASE", "AppFacts", "AppStoreReviews", "app_facts", "review_to_mention"]
+__all__ = ["APPSTORE_BASE", "AppStoreReviews", "review_to_mention"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def review_to_mention(
     if not review_id:
         raise NotAReview("no_id", f"review {_label(entry, 'title')!r} has no id")
     try:
-        published = utc(datetime.fromisoformat(_label(entry, "updated")))
+        published = as_utc(datetime.fromisoformat(_label(entry, "updated")))
     except ValueError:
         raise NotAReview("bad_time", f"review {review_id}: unreadable updated {_label(entry, 'updated')!r}") from None
     link = entry.get("link")
@@ -90,7 +90,7 @@ def review_to_mention(
         title=_label(entry, "title"),
         text=" ".join(_label(entry, "content").split()),
         published_at=published,
-        fetched_at=utc(fetched_at),
+        fetched_at=as_utc(fetched_at),
         author=_label(entry, "author", "name"),
         lang=lang,
         query=query,
@@ -179,42 +179,3 @@ class AppStoreReviews:
         backlog = read_with_backlog(cursor, cursor.watermark or EARLIEST, window)
         new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
         return FetchResult(mentions, new_cursor, skipped, requests=requests)
-
-
-@dataclass(frozen=True, slots=True)
-class AppFacts:
-    """What the store says about an app now; a changed ``version`` means a release."""
-
-    app_id: str
-    name: str
-    version: str
-    release_date: datetime | None
-    release_notes: str
-    average_rating: float | None
-    rating_count: int | None
-
-
-def app_facts(client: HttpClient, app_id: str, country: str = "jp", *, base_url: str = APPSTORE_BASE) -> AppFacts:
-    """Current version, release date and notes, and rating of one app in one country store."""
-    response = client.get(f"{base_url.rstrip('/')}/lookup", params={"id": app_id, "country": country})
-    payload = response.json()
-    results = payload.get("results") if isinstance(payload, dict) else None
-    if not isinstance(results, list) or not results or not isinstance(results[0], dict):
-        raise ParseError(f"{redact_url(response.url)}: no app {app_id} in the {country} store")
-    app = results[0]
-    released = app.get("currentVersionReleaseDate")
-    rating = app.get("averageUserRating")
-    count = app.get("userRatingCount")
-    try:
-        release_date = utc(datetime.fromisoformat(str(released).replace("Z", "+00:00"))) if released else None
-    except ValueError:
-        release_date = None
-    return AppFacts(
-        app_id=str(app.get("trackId") or app_id),
-        name=str(app.get("trackName") or ""),
-        version=str(app.get("version") or ""),
-        release_date=release_date,
-        release_notes=str(app.get("releaseNotes") or "").strip(),
-        average_rating=float(rating) if isinstance(rating, (int, float)) and not isinstance(rating, bool) else None,
-        rating_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
-    )

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from listening.http import HttpClient
-from listening.mention import Mention, utc
+from listening.mention import Mention
+from listening.utc import as_utc
 
 __all__ = ["Backlog", "Connector", "Cursor", "FetchResult", "Skipped", "WATERMARK_SKEW"]
 
@@ -42,8 +43,8 @@ class Backlog:
     token: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "after", utc(self.after))
-        object.__setattr__(self, "until", utc(self.until))
+        object.__setattr__(self, "after", as_utc(self.after))
+        object.__setattr__(self, "until", as_utc(self.until))
 
     def to_list(self) -> list[str | None]:
         """JSON form: ``[after, until, token]``."""
@@ -82,7 +83,7 @@ class Cursor:
 
     def __post_init__(self) -> None:
         if self.watermark is not None:  # stores may hand back naive UTC datetimes (SQLite)
-            object.__setattr__(self, "watermark", utc(self.watermark))
+            object.__setattr__(self, "watermark", as_utc(self.watermark))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form for the store."""
@@ -101,7 +102,7 @@ class Cursor:
         return cls(
             etag=data.get("etag"),
             last_modified=data.get("last_modified"),
-            watermark=utc(datetime.fromisoformat(mark)) if mark else None,
+            watermark=as_utc(datetime.fromisoformat(mark)) if mark else None,
             backlog=Backlog.from_list(gap) if gap else None,
         )
 
@@ -116,7 +117,7 @@ class Cursor:
         >>> blinded.as_of(datetime(2026, 11, 25, tzinfo=timezone.utc))
         Cursor(etag=None, last_modified=None, watermark=None, backlog=None)
         """
-        if self.watermark is not None and self.watermark > utc(now) + WATERMARK_SKEW:
+        if self.watermark is not None and self.watermark > as_utc(now) + WATERMARK_SKEW:
             return replace(self, watermark=None)
         return self
 
@@ -140,7 +141,7 @@ class Cursor:
         24
         """
         base = self.as_of(now) if now is not None else self
-        ceiling = utc(now) + WATERMARK_SKEW if now is not None else None
+        ceiling = as_utc(now) + WATERMARK_SKEW if now is not None else None
         marks = [m for m in [base.watermark, *published] if m is not None and (ceiling is None or m <= ceiling)]
         return Cursor(
             etag=etag if etag is not None else self.etag,

@@ -23,7 +23,8 @@ import httpx
 
 from listening.errors import ConfigError, FetchError, ListeningError, ParseError
 from listening.http import HttpClient, Response, redact_url
-from listening.mention import Mention, utc
+from listening.mention import Mention
+from listening.utc import as_utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.paging import read_with_backlog
@@ -74,7 +75,7 @@ def post_to_mention(post: Any, *, query: str, fetched_at: datetime, is_own: bool
         raise BadPost("no_id", f"post without an at:// uri (cid {post.get('cid')!r})")
     indexed = post.get("indexedAt")
     try:
-        published = utc(datetime.fromisoformat(str(indexed).replace("Z", "+00:00")))
+        published = as_utc(datetime.fromisoformat(str(indexed).replace("Z", "+00:00")))
     except ValueError:
         raise BadPost("bad_time", f"post {uri}: unreadable indexedAt {indexed!r}") from None
     author = post.get("author") if isinstance(post.get("author"), dict) else {}
@@ -91,7 +92,7 @@ def post_to_mention(post: Any, *, query: str, fetched_at: datetime, is_own: bool
         title="",
         text=text,
         published_at=published,
-        fetched_at=utc(fetched_at),
+        fetched_at=as_utc(fetched_at),
         author=handle,
         lang=str(langs[0]).split("-")[0].lower() if langs else "",
         query=query,
@@ -352,4 +353,4 @@ def _xrpc_time(when: datetime) -> str:
     >>> _xrpc_time(datetime(2026, 11, 24, 9, 30, 0, 123456, tzinfo=timezone.utc))
     '2026-11-24T09:30:00.123Z'
     """
-    return utc(when).strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc(when).microsecond // 1000:03d}Z"
+    return as_utc(when).strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc(when).microsecond // 1000:03d}Z"

@@ -1,4 +1,4 @@
-"""GDELT DOC 2.0: worldwide online news matching a query, plus volume and tone timelines.
+"""GDELT DOC 2.0: worldwide online news matching a query.
 
 GDELT allows one request per 5 seconds and answers 429 otherwise, so every
 request to its host goes through a :class:`HostPacer` (shared by all GDELT
@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from listening.errors import ParseError
 from listening.http import HttpClient, Response, redact_url
-from listening.mention import Mention, utc
+from listening.mention import Mention
+from listening.utc import as_utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.paging import read_with_backlog
@@ -34,7 +35,6 @@ __all__ = [
     "HostPacer",
     "article_to_mention",
     "gdelt_time",
-    "gdelt_timeline",
 ]
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def gdelt_time(text: str) -> datetime:
 
 
 def _stamp(when: datetime) -> str:
-    return utc(when).strftime("%Y%m%d%H%M%S")
+    return as_utc(when).strftime("%Y%m%d%H%M%S")
 
 
 def _get(client: HttpClient, url: str, params: dict[str, str | int], pacer: HostPacer) -> tuple[Any, Response]:
@@ -136,7 +136,7 @@ def article_to_mention(article: Any, *, query: str, fetched_at: datetime) -> Men
         title=title,
         text=title,
         published_at=published,
-        fetched_at=utc(fetched_at),
+        fetched_at=as_utc(fetched_at),
         author=article.get("domain") or "",
         lang=_LANGS.get(str(article.get("language") or "").lower(), ""),
         query=query,
@@ -205,34 +205,3 @@ class GdeltSearch:
             backlog = None  # GDELT no longer serves that window
         new_cursor = replace(cursor.advanced([m.published_at for m in mentions], now=fetched_at), backlog=backlog)
         return FetchResult(mentions, new_cursor, skipped, requests=requests)
-
-
-def gdelt_timeline(
-    client: HttpClient,
-    query: str,
-    mode: str = "timelinevolraw",
-    *,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    base_url: str = GDELT_BASE,
-    pacer: HostPacer = GDELT_PACER,
-) -> list[tuple[datetime, float]]:
-    """The first series of a timeline mode (``timelinevolraw`` counts, ``timelinetone`` average tone)."""
-    if not mode.startswith("timeline"):
-        raise ValueError(f"gdelt_timeline needs a timeline mode (timelinevolraw, timelinetone...), got {mode!r}")
-    params: dict[str, str | int] = {"query": query, "mode": mode, "format": "json"}
-    if start is not None:
-        params["startdatetime"] = _stamp(start)
-    if end is not None:
-        params["enddatetime"] = _stamp(end)
-    payload, response = _get(client, f"{base_url.rstrip('/')}/api/v2/doc/doc", params, pacer)
-    series = payload.get("timeline", []) if isinstance(payload, dict) else None
-    if not isinstance(series, list):
-        raise ParseError(f"{redact_url(response.url)}: GDELT answer without a 'timeline' list")
-    if not series:
-        return []
-    points = series[0].get("data") if isinstance(series[0], dict) else None
-    try:
-        return [(gdelt_time(p["date"]), float(p["value"])) for p in points or []]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ParseError(f"{redact_url(response.url)}: unreadable timeline point ({exc})") from exc

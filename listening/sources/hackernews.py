@@ -21,6 +21,7 @@ from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import LATEST, BadItem, as_object, guarded
 from listening.sources.paging import read_with_backlog
 from listening.sources.text import from_epoch, jsonable, strip_html
+from listening.utc import as_utc
 
 __all__ = ["HN_BASE", "HackerNewsSearch", "TimeSlicePaginator", "hit_to_mention"]
 
@@ -111,7 +112,7 @@ def _created(hit: dict[str, Any]) -> datetime:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             raise BadHit("bad_time", f"hit {hit.get('objectID')}: unreadable created_at {text!r}") from None
-        return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return as_utc(parsed)
     raise BadHit("no_time", f"hit {hit.get('objectID')} has neither created_at_i nor created_at")
 
 

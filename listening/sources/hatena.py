@@ -1,9 +1,9 @@
-"""Hatena Bookmark (Japanese): recent bookmarked pages whose text matches a query, and bookmark counts.
+"""Hatena Bookmark (Japanese): recent bookmarked pages whose text matches a query.
 
 Search results come as RSS 1.0/RDF, read by :func:`~listening.sources.rss.fetch_feed`
 with a mapper: ``hatena:bookmarkcount`` is how many people bookmarked the page,
 our engagement measure (``likes`` and ``score``). ``dc:date`` carries +09:00 and
-is stored in UTC. The count API re-observes up to 50 URLs per request.
+is stored in UTC.
 """
 
 from __future__ import annotations
@@ -11,19 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from listening.errors import ParseError
-from listening.http import HttpClient, redact_url
+from listening.http import HttpClient
 from listening.mention import Mention
 from listening.sources.base import Cursor, FetchResult
 from listening.sources.rss import EntryContext, fetch_feed, generic_entry
 
-__all__ = ["HATENA_BASE", "HATENA_COUNT_BASE", "HatenaSearch", "bookmark_counts", "hatena_entry"]
+__all__ = ["HATENA_BASE", "HatenaSearch", "hatena_entry"]
 
 HATENA_BASE = "https://b.hatena.ne.jp"
-HATENA_COUNT_BASE = "https://bookmark.hatenaapis.com"
-COUNTS_PER_REQUEST = 50
 
 
 def hatena_entry(entry: dict[str, Any], ctx: EntryContext) -> Mention:
@@ -56,20 +53,3 @@ class HatenaSearch:
     def fetch(self, client: HttpClient, cursor: Cursor | None = None, *, now: datetime | None = None) -> FetchResult:
         return fetch_feed(client, self.url, cursor, source=self.source, query=self.query, lang="ja",
                           mapper=hatena_entry, now=now)
-
-
-def bookmark_counts(client: HttpClient, urls: list[str], *, base_url: str = HATENA_COUNT_BASE) -> dict[str, int]:
-    """Bookmark count per URL (0 for pages nobody bookmarked), 50 URLs per request."""
-    counts: dict[str, int] = {}
-    endpoint = f"{base_url.rstrip('/')}/count/entries"
-    unique = list(dict.fromkeys(urls))
-    for start in range(0, len(unique), COUNTS_PER_REQUEST):
-        chunk = unique[start:start + COUNTS_PER_REQUEST]
-        response = client.get(f"{endpoint}?{urlencode([('url', u) for u in chunk])}")
-        payload = response.json()
-        if not isinstance(payload, dict):
-            raise ParseError(f"{redact_url(response.url)}: expected an object of URL -> count")
-        for url in chunk:
-            value = payload.get(url, 0)
-            counts[url] = value if isinstance(value, int) and not isinstance(value, bool) else 0
-    return counts

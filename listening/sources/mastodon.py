@@ -19,7 +19,8 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from listening.errors import FetchError, ListeningError, ParseError
 from listening.http import HttpClient, Response, redact_url
-from listening.mention import Mention, utc
+from listening.mention import Mention
+from listening.utc import as_utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.paging import read_with_backlog
@@ -57,7 +58,7 @@ def snowflake_at(when: datetime) -> str:
     >>> snowflake_at(datetime(2026, 11, 20, tzinfo=timezone.utc))
     '117645823180800000'
     """
-    return str(int(utc(when).timestamp() * 1000) << 16)
+    return str(int(as_utc(when).timestamp() * 1000) << 16)
 
 
 @dataclass
@@ -103,7 +104,7 @@ def _time(text: Any, sid: Any) -> datetime:
     if not isinstance(text, str):
         raise BadStatus("no_time", f"status {sid} has no created_at")
     try:
-        return utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError:
         raise BadStatus("bad_time", f"status {sid}: unreadable created_at {text!r}") from None
 

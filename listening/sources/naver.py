@@ -19,7 +19,8 @@ from typing import Any
 
 from listening.errors import ConfigError, ListeningError, ParseError
 from listening.http import HttpClient, redact_url
-from listening.mention import Mention, utc
+from listening.mention import Mention
+from listening.utc import as_utc
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import BadItem, as_object, guarded
 from listening.sources.paging import read_with_backlog
@@ -47,12 +48,12 @@ def _published(item: dict[str, Any]) -> datetime | None:
     """
     if item.get("pubDate"):
         try:
-            return utc(email.utils.parsedate_to_datetime(str(item["pubDate"])))
+            return as_utc(email.utils.parsedate_to_datetime(str(item["pubDate"])))
         except (TypeError, ValueError):
             raise BadItem("bad_time", f"unreadable pubDate {item['pubDate']!r}") from None
     if item.get("postdate"):
         try:
-            return utc(datetime.strptime(str(item["postdate"]), "%Y%m%d").replace(tzinfo=KST))
+            return as_utc(datetime.strptime(str(item["postdate"]), "%Y%m%d").replace(tzinfo=KST))
         except ValueError:
             raise BadItem("bad_time", f"unreadable postdate {item['postdate']!r}") from None
     return None
@@ -85,8 +86,8 @@ def item_to_mention(item: Any, *, kind: str, query: str, fetched_at: datetime) -
         url=link,
         title=title,
         text=text or title,
-        published_at=published or utc(fetched_at),
-        fetched_at=utc(fetched_at),
+        published_at=published or as_utc(fetched_at),
+        fetched_at=as_utc(fetched_at),
         author=item.get("bloggername") or item.get("cafename") or "",
         lang="ko",
         query=query,

@@ -17,14 +17,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from listening.errors import StoreError
+from listening.home import listening_home
 from listening.mention import Mention
 from listening.store._schema import cursors, engagement_snapshots, mentions, metadata
 from listening.utc import as_utc
-
-def listening_home() -> Path:
-    """Where the default SQLite file, converted model and caches live."""
-    return Path(os.environ.get("LISTENING_HOME", ".listening")).expanduser()
-
 
 def database_url(home: Path | None = None) -> str:
     """``LISTENING_DATABASE_URL`` or the zero-setup SQLite file."""
