@@ -53,6 +53,11 @@ def _score(x: float, mu: float, phi: float) -> float:
     return 2.0 * (math.sqrt(x + 0.375) - math.sqrt(mu + 0.375)) / math.sqrt(1.0 + phi * mu)
 
 
+def _plain(value: Any) -> Any:
+    """A config value as JSON gives it back (tuples are lists), so saved and current configs compare."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _epoch(ts: datetime) -> float:
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=timezone.utc)
@@ -206,8 +211,38 @@ class SpikeDetector:
         return {"version": _STATE_VERSION, "config": asdict(self.config), "state": state}
 
     @classmethod
+    def restore(cls, data: Any, config: DetectorConfig | None = None) -> tuple["SpikeDetector | None", str | None]:
+        """The saved detector if it can judge with ``config``; otherwise ``(None, why)``, never an exception.
+
+        An older state version is migrated (:meth:`from_state`); a state saved under another config
+        (``bucket_seconds`` changed, a threshold tuned), from a newer or unknown code version, or
+        unreadable, is refused with the reason, so the caller can re-warm a fresh detector from history.
+        ``config=None`` accepts whatever config was saved.
+
+        >>> det = SpikeDetector(DetectorConfig(bucket_seconds=900))
+        >>> SpikeDetector.restore(det.to_state(), DetectorConfig(bucket_seconds=3600))[1]
+        'saved under another config: bucket_seconds 900 -> 3600'
+        >>> SpikeDetector.restore({"version": 9, "config": {}, "state": {}})[1]
+        'state version 9 is not one this code reads (1, 2)'
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("config"), dict) or not isinstance(data.get("state"), dict):
+            return None, "unreadable state (not a saved detector)"
+        if data.get("version") not in (1, _STATE_VERSION):
+            return None, f"state version {data.get('version')!r} is not one this code reads (1, {_STATE_VERSION})"
+        if config is not None:
+            saved = {**asdict(DetectorConfig()), **data["config"]}
+            wanted = asdict(config)
+            changed = [f"{k} {_plain(saved[k])} -> {_plain(v)}" for k, v in wanted.items() if _plain(saved[k]) != _plain(v)]
+            if changed:
+                return None, "saved under another config: " + ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
+        try:
+            return cls.from_state(data), None
+        except (ValueError, TypeError, KeyError) as exc:
+            return None, f"state does not fit this code version: {exc}"
+
+    @classmethod
     def from_state(cls, data: dict[str, Any]) -> "SpikeDetector":
-        """Rebuild a detector from :meth:`to_state` output."""
+        """Rebuild a detector from :meth:`to_state` output; raises ``ValueError`` when it does not fit (see :meth:`restore`)."""
         if data.get("version") not in (1, _STATE_VERSION):
             raise ValueError(f"unsupported detector state version {data.get('version')!r}")
         names = {f.name for f in fields(DetectorConfig)}
