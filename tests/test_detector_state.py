@@ -135,3 +135,56 @@ def test_an_episode_open_when_the_detector_is_discarded_resolves_after_re_learni
 
     assert [a.state for a in changed][-1:] == ["resolved"] and changed[-1].key == opened[0].key
     assert lifecycle.s["open"] is None
+
+
+RESET_SQL = {  # docs/operations.md, "Resetting a detector"
+    "sqlite": "UPDATE detector_state SET state = json_set(state, '$.detector', 'reset') WHERE key = 'crisis:acme'",
+    "postgresql": "UPDATE detector_state SET state = jsonb_set(state::jsonb, '{detector}', '\"reset\"')::text "
+                  "WHERE key = 'crisis:acme'",
+}
+
+
+def test_the_documented_reset_re_learns_without_paging_the_past(store_url: str) -> None:
+    import sqlalchemy as sa
+
+    from listening.alerts import SqlRepository
+    from listening.store import Store
+
+    store = Store.open(store_url)
+    repo = SqlRepository(store)
+    assert AlertLifecycle("acme", repo, QUARTER).observe_many(quarters(600, ((450, 470),)))
+    with store.transaction() as conn:
+        conn.execute(sa.text(RESET_SQL[store.dialect]))
+
+    lifecycle = AlertLifecycle("acme", repo, QUARTER)
+
+    assert lifecycle.reset == "reset by an operator" and lifecycle.detector.last_timestamp is None
+    assert lifecycle.observe_many(quarters(700, ((450, 470),))) == []
+    assert AlertLifecycle("acme", repo, QUARTER).reset is None
+
+
+@pytest.mark.slow
+def test_changing_alerting_bucket_minutes_between_cycles_is_reported_not_raised(home, tmp_path) -> None:
+    """The crisis cycle itself (what ``crisis_signals`` runs) after ``alerting.bucket_minutes: 15 -> 60``."""
+    from listening.config import load_config
+    from listening.store import Store
+    from listening.watch import watch
+    from tests.test_crash_safety import CYCLES, MODEL, seed_scored_mentions
+
+    store = Store.open()  # SQLite in ``home``; the state's round trip on PostgreSQL is the reset test's
+    seed_scored_mentions(store)
+    quarter, hourly = tmp_path / "quarter.yaml", tmp_path / "hourly.yaml"
+    brands = "brands:\n  - {key: orbitly, name: Orbitly, own: true}\n"
+    quarter.write_text(brands + "alerting: {bucket_minutes: 15}\n")
+    hourly.write_text(brands + "alerting: {bucket_minutes: 60}\n")
+
+    first = watch(load_config(quarter), store, MODEL, now=CYCLES[0])
+    assert first.detector_resets == {} and first.buckets_fed["orbitly"] > 700
+
+    changed = watch(load_config(hourly), store, MODEL, now=CYCLES[2])
+    assert changed.detector_resets == {"orbitly": "saved under another config: bucket_seconds 900 -> 3600"}
+    assert changed.buckets_fed["orbitly"] > 24 * 7, "the fresh detector re-learned from the stored history"
+    assert [a.state for a in changed.changed][:1] == ["open"], "the surge after the change still pages"
+
+    later = watch(load_config(hourly), store, MODEL, now=CYCLES[3])
+    assert later.detector_resets == {}

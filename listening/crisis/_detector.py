@@ -225,6 +225,8 @@ class SpikeDetector:
         >>> SpikeDetector.restore({"version": 9, "config": {}, "state": {}})[1]
         'state version 9 is not one this code reads (1, 2)'
         """
+        if data == "reset":  # what docs/operations.md tells an operator to write
+            return None, "reset by an operator"
         if not isinstance(data, dict) or not isinstance(data.get("config"), dict) or not isinstance(data.get("state"), dict):
             return None, "unreadable state (not a saved detector)"
         if data.get("version") not in (1, _STATE_VERSION):
