@@ -24,15 +24,25 @@ def _last_fed(saved: Any) -> datetime | None:
     The lifecycle's own mark first (independent of the detector's internals), else the detector's.
     """
     try:
-        return datetime.fromisoformat(saved["lifecycle"]["fed_until"])
-    except (KeyError, TypeError, ValueError):
-        pass
+        mark = _time_or_none(saved["lifecycle"]["fed_until"])
+    except (KeyError, TypeError):
+        mark = None
+    if mark is not None:
+        return mark
     try:
         state, config = saved["detector"]["state"], saved["detector"]["config"]
         if state["_t0"] is None or state["_last"] < 0:
             return None
         return datetime.fromtimestamp(float(state["_t0"]) + int(state["_last"]) * int(config["bucket_seconds"]), timezone.utc)
     except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _time_or_none(value: Any) -> datetime | None:
+    """An ISO time kept in the lifecycle state, or None when absent or unreadable (the state may be hand-edited)."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
         return None
 
 
@@ -94,8 +104,8 @@ class AlertLifecycle:
         d = self.detector.update(stats.start, stats.negative)
         self.s["recent"] = (self.s["recent"] + [float(stats.negative)])[-self.keep :]
         self.s["fed_until"] = stats.start.astimezone(timezone.utc).isoformat()
-        replay = self.s.get("replay_until")
-        if replay and stats.start.astimezone(timezone.utc) <= datetime.fromisoformat(replay):
+        replay = _time_or_none(self.s.get("replay_until"))
+        if replay and stats.start.astimezone(timezone.utc) <= replay:
             if save:
                 self.save()
             return []
