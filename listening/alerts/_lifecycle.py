@@ -12,7 +12,7 @@ from typing import Any
 from listening.alerts._model import Alert, AlertExplanation
 from listening.alerts._repository import AlertRepository
 from listening.alerts._severity import INVOLVED, grade_episode
-from listening.crisis import SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector
+from listening.crisis import SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector, restore_detector
 
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class AlertLifecycle:
         if not saved:
             self.detector, self.s = SpikeDetector(config), fresh
             return
-        detector, self.reset = SpikeDetector.restore(saved.get("detector") if isinstance(saved, dict) else saved, config)
+        detector, self.reset = restore_detector(saved.get("detector") if isinstance(saved, dict) else saved, config)
         lifecycle = saved.get("lifecycle") if isinstance(saved, dict) else None
         self.s = {**fresh, **lifecycle} if isinstance(lifecycle, dict) else fresh
         if detector is None:

@@ -41,9 +41,9 @@ from listening.crisis._rhythm import fit_rhythm, seasons
 from listening.crisis._rhythm import season as season_at
 from listening.crisis._types import SEVERITIES, Decision, DetectorConfig, Derived, grade
 
-__all__ = ["SpikeDetector"]
+__all__ = ["STATE_VERSION", "SpikeDetector"]
 
-_STATE_VERSION = 2
+_STATE_VERSION = STATE_VERSION = 2
 _NEW_IN_V2 = ("_calib", "_day_max", "_calib_day", "_recent", "_sustain")  # the calibrated page bar
 _NAN = float("nan")
 
@@ -51,11 +51,6 @@ _NAN = float("nan")
 def _score(x: float, mu: float, phi: float) -> float:
     """Anscombe-style z-score of a negative-binomial count x with mean mu."""
     return 2.0 * (math.sqrt(x + 0.375) - math.sqrt(mu + 0.375)) / math.sqrt(1.0 + phi * mu)
-
-
-def _plain(value: Any) -> Any:
-    """A config value as JSON gives it back (tuples are lists), so saved and current configs compare."""
-    return list(value) if isinstance(value, tuple) else value
 
 
 def _epoch(ts: datetime) -> float:
@@ -211,40 +206,8 @@ class SpikeDetector:
         return {"version": _STATE_VERSION, "config": asdict(self.config), "state": state}
 
     @classmethod
-    def restore(cls, data: Any, config: DetectorConfig | None = None) -> tuple["SpikeDetector | None", str | None]:
-        """The saved detector if it can judge with ``config``; otherwise ``(None, why)``, never an exception.
-
-        An older state version is migrated (:meth:`from_state`); a state saved under another config
-        (``bucket_seconds`` changed, a threshold tuned), from a newer or unknown code version, or
-        unreadable, is refused with the reason, so the caller can re-warm a fresh detector from history.
-        ``config=None`` accepts whatever config was saved.
-
-        >>> det = SpikeDetector(DetectorConfig(bucket_seconds=900))
-        >>> SpikeDetector.restore(det.to_state(), DetectorConfig(bucket_seconds=3600))[1]
-        'saved under another config: bucket_seconds 900 -> 3600'
-        >>> SpikeDetector.restore({"version": 9, "config": {}, "state": {}})[1]
-        'state version 9 is not one this code reads (1, 2)'
-        """
-        if data == "reset":  # what docs/operations.md tells an operator to write
-            return None, "reset by an operator"
-        if not isinstance(data, dict) or not isinstance(data.get("config"), dict) or not isinstance(data.get("state"), dict):
-            return None, "unreadable state (not a saved detector)"
-        if data.get("version") not in (1, _STATE_VERSION):
-            return None, f"state version {data.get('version')!r} is not one this code reads (1, {_STATE_VERSION})"
-        if config is not None:
-            saved = {**asdict(DetectorConfig()), **data["config"]}
-            wanted = asdict(config)
-            changed = [f"{k} {_plain(saved[k])} -> {_plain(v)}" for k, v in wanted.items() if _plain(saved[k]) != _plain(v)]
-            if changed:
-                return None, "saved under another config: " + ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
-        try:
-            return cls.from_state(data), None
-        except (ValueError, TypeError, KeyError) as exc:
-            return None, f"state does not fit this code version: {exc}"
-
-    @classmethod
     def from_state(cls, data: dict[str, Any]) -> "SpikeDetector":
-        """Rebuild a detector from :meth:`to_state` output; raises ``ValueError`` when it does not fit (see :meth:`restore`)."""
+        """Rebuild a detector from :meth:`to_state` output; raises ``ValueError`` when it does not fit (see :func:`restore_detector`)."""
         if data.get("version") not in (1, _STATE_VERSION):
             raise ValueError(f"unsupported detector state version {data.get('version')!r}")
         names = {f.name for f in fields(DetectorConfig)}
