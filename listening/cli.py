@@ -171,11 +171,11 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from listening.store import Store, redact_url, upgrade_store
+    from listening.store import Store
 
     store = Store.open(create=False)
-    done = upgrade_store(store.engine)
-    where = f"store {redact_url(str(store.engine.url.render_as_string(hide_password=False)))}"
+    done = store.upgrade()
+    where = f"store {store.engine.url.render_as_string(hide_password=True)}"
     if not done.changed:
         print(f"{where}: already at {done.after}")
         return 0

@@ -167,3 +167,13 @@ def test_db_upgrade_command_reports_what_it_did(store_url: str, monkeypatch: pyt
 
     assert main(["db", "upgrade"]) == 0
     assert f"already at {head_revision()}" in capsys.readouterr().out
+
+
+def test_db_upgrade_on_an_unreachable_database_is_one_line_without_the_password(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LISTENING_DATABASE_URL", "postgresql+psycopg://app:s3cret@127.0.0.1:1/listen")
+
+    assert main(["db", "upgrade"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("listening db: error: cannot upgrade the store at postgresql+psycopg://app:***@127.0.0.1:1/listen")
+    assert "s3cret" not in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

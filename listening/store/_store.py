@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from listening.errors import StoreError
 from listening.mention import Mention
-from listening.store._migrate import upgrade_store
+from listening.store._migrate import Upgrade, upgrade_store
 from listening.store._schema import cursors, engagement_snapshots, mentions
 from listening.utc import as_utc
 
@@ -75,7 +75,7 @@ class Store:
                 engine = sa.create_engine(url, pool_pre_ping=True)
             store = cls(engine)
             if create:
-                upgrade_store(engine)
+                store.upgrade()
             return store
         except StoreError:
             raise
@@ -83,6 +83,14 @@ class Store:
             raise StoreError(f"cannot open the store at {safe}: {exc.__class__.__name__}: {_first_line(exc)}") from None
         except Exception as exc:  # noqa: BLE001 - driver import/URL errors: map once, never leak the URL
             raise StoreError(f"cannot open the store at {safe}: {exc.__class__.__name__}") from None
+
+    def upgrade(self) -> Upgrade:
+        """Bring the schema to head now (:meth:`open` does it too); says what it did."""
+        try:
+            return upgrade_store(self.engine)
+        except SQLAlchemyError as exc:
+            safe = self.engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"cannot upgrade the store at {safe}: {exc.__class__.__name__}: {_first_line(exc)}") from None
 
     @property
     def dialect(self) -> str:
