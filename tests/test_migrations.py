@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 
 from listening.cli import main
 from listening.errors import StoreError
-from listening.store import Store, current_revision, head_revision, metadata, upgrade_store
+from listening.store import VERSION_TABLE, Store, current_revision, head_revision, metadata, upgrade_store
 from listening.utc import as_utc
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -77,7 +77,7 @@ def read_back(store: Store, written: dict[str, list[dict[str, Any]]]) -> dict[st
 
 def schema_diff(store: Store) -> list[Any]:
     with store.engine.connect() as conn:
-        return compare_metadata(MigrationContext.configure(conn), metadata)
+        return compare_metadata(MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}), metadata)
 
 
 def test_a_first_release_store_upgrades_to_head_and_keeps_every_row(store_url: str) -> None:
@@ -108,7 +108,7 @@ def test_a_fresh_store_runs_every_revision_and_matches_the_schema(store_url: str
 
 
 def test_a_store_made_by_the_release_before_migrations_is_stamped_and_kept(store_url: str) -> None:
-    """Today's tables without ``alembic_version``: recognised as the baseline plus ``backlog``, nothing redone."""
+    """Today's tables without a version table: recognised as the baseline plus ``backlog``, nothing redone."""
     Store.open(store_url, create=False).engine.dispose()  # makes the SQLite folder
     engine = sa.create_engine(store_url)
     metadata.create_all(engine)
@@ -138,7 +138,7 @@ def test_a_table_no_revision_creates_yet_is_created_on_open(store_url: str) -> N
 def test_a_store_upgraded_by_a_newer_release_is_refused_clearly(store_url: str) -> None:
     store = Store.open(store_url)
     with store.transaction() as conn:
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        conn.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))
         conn.execute(sa.text("DROP TABLE retention_marks"))
     with pytest.raises(StoreError, match="schema revision 9999, which this version of listening does not know"):
         Store.open(store_url)

@@ -23,7 +23,7 @@ from listening.store._schema import (
     skipped_items,
 )
 from listening.store._browse import REACH_COLUMNS, SENTIMENTS, MentionFilter, browse_mentions
-from listening.store._migrate import Upgrade, current_revision, head_revision, upgrade_store
+from listening.store._migrate import VERSION_TABLE, Upgrade, current_revision, head_revision, upgrade_store
 from listening.store._store import Store, database_url, listening_home, mention_row, redact_url, storable
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "REACH_COLUMNS",
     "SENTIMENTS",
     "Upgrade",
+    "VERSION_TABLE",
     "Store",
     "UtcDateTime",
     "alerts",

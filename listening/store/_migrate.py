@@ -25,6 +25,9 @@ from listening.store._schema import metadata
 from listening.store.migrations import SCRIPT_LOCATION
 
 BASELINE = "0001"
+#: Not Alembic's default ``alembic_version``: Dagster's PostgreSQL storage keeps its own revisions there,
+#: and an instance and a store may share one database.
+VERSION_TABLE = "listening_schema_version"
 _MIGRATION_LOCK = 0x6C697374656F  # the advisory lock id of schema upgrades (PostgreSQL)
 
 
@@ -58,7 +61,7 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The store's recorded revision; None for a fresh store or one made before migrations existed."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _context(conn).get_current_revision()
 
 
 def upgrade_store(engine: Engine, *, attempts: int = 5) -> Upgrade:
@@ -71,7 +74,7 @@ def upgrade_store(engine: Engine, *, attempts: int = 5) -> Upgrade:
     for attempt in range(attempts):
         try:
             with engine.connect() as conn:
-                before = MigrationContext.configure(conn).get_current_revision()
+                before = _context(conn).get_current_revision()
                 missing = {t.name for t in metadata.sorted_tables} - set(sa.inspect(conn).get_table_names())
             if before == head and not missing:
                 return Upgrade(before=head, after=head)
@@ -94,7 +97,7 @@ def _upgrade(conn: Connection, head: str) -> Upgrade:
         applied.extend(step.revision.revision for step in planned)
         return planned
 
-    ctx = MigrationContext.configure(conn, opts={"fn": steps})
+    ctx = _context(conn, fn=steps)
     before = ctx.get_current_revision()
     if before is not None and before not in {s.revision for s in script.walk_revisions()}:
         raise StoreError(f"the store is at schema revision {before}, which this version of listening does not know "
@@ -108,6 +111,10 @@ def _upgrade(conn: Connection, head: str) -> Upgrade:
     missing = [t.name for t in metadata.sorted_tables if not sa.inspect(conn).has_table(t.name)]
     metadata.create_all(conn, tables=[metadata.tables[name] for name in missing])
     return Upgrade(before=before, after=head, applied=tuple(applied), adopted=adopted, created=tuple(missing))
+
+
+def _context(conn: Connection, **opts: Any) -> MigrationContext:
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, **opts})
 
 
 def _baseline() -> sa.MetaData:

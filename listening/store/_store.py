@@ -75,7 +75,7 @@ class Store:
                 engine = sa.create_engine(url, pool_pre_ping=True)
             store = cls(engine)
             if create:
-                store.upgrade()
+                upgrade_store(engine)
             return store
         except StoreError:
             raise

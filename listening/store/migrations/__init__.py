@@ -2,8 +2,9 @@
 
 How a store reaches head (:func:`listening.store.upgrade_store`):
 
-1. A store whose ``alembic_version`` already says head and that has every table of ``_schema.py`` is left alone.
-2. A store made before migrations existed (tables, no ``alembic_version``) is checked against the
+1. A store whose version table (``listening_schema_version``; Dagster's storage owns ``alembic_version``)
+   already says head and that has every table of ``_schema.py`` is left alone.
+2. A store made before migrations existed (tables, no version table) is checked against the
    baseline (``0001``): tables, nullable columns and indexes that older releases lacked are added,
    anything else that differs is refused with a clear error; then it is stamped ``0001``.
 3. Every revision after the current one runs, in one transaction (PostgreSQL: under an advisory lock;
