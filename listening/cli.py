@@ -178,6 +178,23 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from listening.store import Store
+
+    store = Store.open(create=False)
+    done = store.upgrade()
+    where = f"store {store.engine.url.render_as_string(hide_password=True)}"
+    if not done.changed:
+        print(f"{where}: already at {done.after}")
+        return 0
+    found = {None: "new" if not done.adopted else "made before migrations; stamped 0001"}.get(done.before, f"at {done.before}")
+    said = [found, f"applied {', '.join(done.applied)}" if done.applied else "no revision to apply", f"now at {done.after}"]
+    if done.created:
+        said.append(f"created tables: {', '.join(done.created)}")
+    print(f"{where}: {', '.join(said)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="listening",
@@ -294,6 +311,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "the command says whether it replaced a file with different content")
     p.add_argument("--config", help="listening config YAML (default: $LISTENING_CONFIG, else the demo replay)")
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("db", help="manage the store's schema", description="Manage the store's schema "
+                       "($LISTENING_DATABASE_URL, else the SQLite file in $LISTENING_HOME).")
+    db_sub = p.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    d = db_sub.add_parser("upgrade", help="bring the store's schema to this release's head, keeping every row",
+                          description="Applies the schema revisions the store lacks (every command also does this before "
+                          "first use); a store made before migrations existed is recognised and stamped first. "
+                          "Back the store up before upgrading a production store (docs/operations.md).")
+    d.set_defaults(func=cmd_db_upgrade)
 
     from listening.nlp.cli import register as register_model_commands
 

@@ -26,6 +26,8 @@ REACH_COLUMNS = ("views", "author_followers", "likes", "score")
 class WatchReport:
     buckets_fed: dict[str, int] = field(default_factory=dict)
     changed: list[Alert] = field(default_factory=list)
+    #: Brands whose saved detector was discarded this cycle (another config or code version) and why.
+    detector_resets: dict[str, str] = field(default_factory=dict)
 
 
 def floor_time(ts: datetime, seconds: int) -> datetime:
@@ -68,6 +70,8 @@ def watch(config: ListeningConfig, store: Store, model_id: str, *, now: datetime
     report = WatchReport()
     for brand in config.brands:
         lifecycle = AlertLifecycle(brand.key, repo, DetectorConfig(bucket_seconds=seconds))
+        if lifecycle.reset:
+            report.detector_resets[brand.key] = lifecycle.reset
         last = lifecycle.detector.last_timestamp
         start = last + timedelta(seconds=seconds) if last else end - history
         rows = [r for r in scored_rows(store, model_id, since=start, until=end) if r["brand"] == brand.key]

@@ -34,6 +34,7 @@ def crisis_signals(listening: ListeningResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={
         "buckets_fed": dg.MetadataValue.json(report.buckets_fed),
         "alert_changes": dg.MetadataValue.int(len(report.changed)),
+        "detector_resets": dg.MetadataValue.json(report.detector_resets),
         "changes": dg.MetadataValue.md("\n".join(f"- {_md(headline(a))}" for a in report.changed) or "none"),
     })
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from collections import Counter
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta, timezone
@@ -11,7 +12,38 @@ from typing import Any
 from listening.alerts._model import Alert, AlertExplanation
 from listening.alerts._repository import AlertRepository
 from listening.alerts._severity import INVOLVED, grade_episode
-from listening.crisis import SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector
+from listening.crisis import SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector, restore_detector
+
+
+log = logging.getLogger(__name__)
+
+
+def _last_fed(saved: Any) -> datetime | None:
+    """Start of the last bucket judged before, read defensively (the state may be any old shape).
+
+    The lifecycle's own mark first (independent of the detector's internals), else the detector's.
+    """
+    try:
+        mark = _time_or_none(saved["lifecycle"]["fed_until"])
+    except (KeyError, TypeError):
+        mark = None
+    if mark is not None:
+        return mark
+    try:
+        state, config = saved["detector"]["state"], saved["detector"]["config"]
+        if state["_t0"] is None or state["_last"] < 0:
+            return None
+        return datetime.fromtimestamp(float(state["_t0"]) + int(state["_last"]) * int(config["bucket_seconds"]), timezone.utc)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _time_or_none(value: Any) -> datetime | None:
+    """An ISO time kept in the lifecycle state, or None when absent or unreadable (the state may be hand-edited)."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 class AlertLifecycle:
@@ -24,12 +56,25 @@ class AlertLifecycle:
         self.brand, self.repo, self.growth, self.keep = brand, repo, growth, keep_buckets
         self._share_decay = 0.5 ** (1.0 / share_halflife)
         saved = repo.load_state(self.state_key)
-        if saved:
-            self.detector = SpikeDetector.from_state(saved["detector"])
-            self.s = saved["lifecycle"]
-        else:
-            self.detector = SpikeDetector(config)
-            self.s = {"open": None, "share": None, "recent": [], "episode": None}
+        fresh: dict[str, Any] = {"open": None, "share": None, "recent": [], "episode": None, "replay_until": None,
+                                 "fed_until": None}
+        #: Why the saved detector was discarded on this load (None when it was kept or there was none).
+        self.reset: str | None = None
+        if not saved:
+            self.detector, self.s = SpikeDetector(config), fresh
+            return
+        detector, self.reset = restore_detector(saved.get("detector") if isinstance(saved, dict) else saved, config)
+        lifecycle = saved.get("lifecycle") if isinstance(saved, dict) else None
+        self.s = {**fresh, **lifecycle} if isinstance(lifecycle, dict) else fresh
+        if detector is None:
+            detector = SpikeDetector(config or DetectorConfig())
+            last = _last_fed(saved)
+            self.s["replay_until"] = last.isoformat() if last else None
+            log.warning("crisis detector for %s discarded (%s); re-learning from stored history%s", brand, self.reset,
+                        f", silently up to {last.isoformat()}" if last else "")
+        self.detector = detector
+        if self.reset:
+            self.save()  # the discard is logged once: the next load finds the fresh state
 
     @property
     def state_key(self) -> str:
@@ -51,12 +96,23 @@ class AlertLifecycle:
         self.repo.save_state(self.state_key, {"detector": self.detector.to_state(), "lifecycle": self.s})
 
     def observe(self, stats: BucketStats, *, save: bool = True) -> list[Alert]:
-        """Feed one bucket; return the alerts it resolved, opened or grew (usually none)."""
+        """Feed one bucket; return the alerts it resolved, opened or grew (usually none).
+
+        Buckets up to ``replay_until`` (the last one a discarded detector had judged) only re-teach the
+        fresh detector: they were judged before, so they open, update and resolve nothing.
+        """
         d = self.detector.update(stats.start, stats.negative)
         self.s["recent"] = (self.s["recent"] + [float(stats.negative)])[-self.keep :]
+        self.s["fed_until"] = stats.start.astimezone(timezone.utc).isoformat()
+        replay = _time_or_none(self.s.get("replay_until"))
+        if replay and stats.start.astimezone(timezone.utc) <= replay:
+            if save:
+                self.save()
+            return []
+        self.s["replay_until"] = None
         step = timedelta(seconds=self.detector.config.bucket_seconds)
         changed: list[Alert] = []
-        if self.s["open"] and d.resolved:
+        if self.s["open"] and (d.resolved or not d.in_episode):  # a re-learned detector may be past the episode
             _accumulate(self.s["episode"], stats, d, step)
             changed.append(self._save(self.s["open"], "resolved", stats, d))
             self.s["open"], self.s["episode"] = None, None

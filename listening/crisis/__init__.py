@@ -3,6 +3,7 @@
 from listening.crisis._buckets import BucketStats, Post, bucket_stats
 from listening.crisis._csv import ALARM_COLUMNS, detect_spikes_csv, infer_bucket_seconds, read_series
 from listening.crisis._detector import SpikeDetector
+from listening.crisis._state import restore_detector
 from listening.crisis._types import SEVERITIES, Decision, DetectorConfig, grade
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "grade",
     "infer_bucket_seconds",
     "read_series",
+    "restore_detector",
 ]

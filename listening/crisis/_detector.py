@@ -41,9 +41,9 @@ from listening.crisis._rhythm import fit_rhythm, seasons
 from listening.crisis._rhythm import season as season_at
 from listening.crisis._types import SEVERITIES, Decision, DetectorConfig, Derived, grade
 
-__all__ = ["SpikeDetector"]
+__all__ = ["STATE_VERSION", "SpikeDetector"]
 
-_STATE_VERSION = 2
+_STATE_VERSION = STATE_VERSION = 2
 _NEW_IN_V2 = ("_calib", "_day_max", "_calib_day", "_recent", "_sustain")  # the calibrated page bar
 _NAN = float("nan")
 
@@ -207,7 +207,7 @@ class SpikeDetector:
 
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> "SpikeDetector":
-        """Rebuild a detector from :meth:`to_state` output."""
+        """Rebuild a detector from :meth:`to_state` output; raises ``ValueError`` when it does not fit (see :func:`restore_detector`)."""
         if data.get("version") not in (1, _STATE_VERSION):
             raise ValueError(f"unsupported detector state version {data.get('version')!r}")
         names = {f.name for f in fields(DetectorConfig)}

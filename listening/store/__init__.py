@@ -23,22 +23,27 @@ from listening.store._schema import (
     skipped_items,
 )
 from listening.store._browse import REACH_COLUMNS, SENTIMENTS, MentionFilter, browse_mentions
+from listening.store._migrate import VERSION_TABLE, Upgrade, current_revision, head_revision, upgrade_store
 from listening.store._store import Store, database_url, listening_home, mention_row, redact_url, storable
 
 __all__ = [
     "MentionFilter",
     "REACH_COLUMNS",
     "SENTIMENTS",
+    "Upgrade",
+    "VERSION_TABLE",
     "Store",
     "UtcDateTime",
     "alerts",
     "brand_hourly",
     "browse_mentions",
+    "current_revision",
     "cursors",
     "database_url",
     "detector_state",
     "digest_posts",
     "engagement_snapshots",
+    "head_revision",
     "listening_home",
     "mention_row",
     "mentions",
@@ -50,4 +55,5 @@ __all__ = [
     "scores",
     "skipped_items",
     "storable",
+    "upgrade_store",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
@@ -19,7 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from listening.errors import StoreError
 from listening.home import listening_home
 from listening.mention import Mention
-from listening.store._schema import cursors, engagement_snapshots, mentions, metadata
+from listening.store._migrate import Upgrade, upgrade_store
+from listening.store._schema import cursors, engagement_snapshots, mentions
 from listening.utc import as_utc
 
 def database_url(home: Path | None = None) -> str:
@@ -42,52 +42,6 @@ def redact_url(url: str) -> str:
         return "<unparsable database URL>"
 
 
-def _create_schema(engine: Engine, attempts: int = 5) -> None:
-    """Create missing tables, tolerating another process creating them at the same moment.
-
-    Two processes opening a fresh store (a fetch and a reader, or parallel Dagster steps) both see a
-    table as missing and both issue CREATE TABLE; the loser gets "already exists" (or, on a brand-new
-    SQLite file, "database is locked" while upgrading its read lock). Re-checking then finds the table
-    and creates only what is still missing.
-    """
-    for attempt in range(attempts):
-        try:
-            metadata.create_all(engine)
-            _add_missing_columns(engine)
-            _add_missing_indexes(engine)
-            return
-        except SQLAlchemyError as exc:
-            text = str(exc).lower()
-            racing = any(sign in text for sign in ("already exists", "duplicate", "database is locked"))
-            if attempt == attempts - 1 or not racing:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-
-
-#: Nullable columns added to a table after stores were made: (table, column, SQL type).
-_LATER_COLUMNS = (("cursors", "backlog", "TEXT"),)
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added to the schema after a store was made: ``create_all`` only builds them with a new table."""
-    inspector = sa.inspect(engine)
-    for table, column, kind in _LATER_COLUMNS:
-        if column not in {c["name"] for c in inspector.get_columns(table)}:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
-
-
-def _add_missing_indexes(engine: Engine) -> None:
-    """Indexes added to the schema after a store was made: ``create_all`` only builds them with a new table."""
-    inspector = sa.inspect(engine)
-    for table in metadata.sorted_tables:
-        if table.indexes:
-            have = {ix["name"] for ix in inspector.get_indexes(table.name)}
-            for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
-                if index.name not in have:
-                    index.create(engine)
-
-
 _MENTIONS_LOCK = 0x6C697374656E  # "listen": the advisory lock id of mention writes
 
 
@@ -99,6 +53,7 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True) -> "Store":
+        """Open the store at ``url`` (default :func:`database_url`); ``create`` brings its schema to head first."""
         url = url or database_url()
         safe = redact_url(url)
         try:
@@ -116,7 +71,7 @@ class Store:
                 engine = sa.create_engine(url, pool_pre_ping=True)
             store = cls(engine)
             if create:
-                _create_schema(engine)
+                upgrade_store(engine)
             return store
         except StoreError:
             raise
@@ -124,6 +79,14 @@ class Store:
             raise StoreError(f"cannot open the store at {safe}: {exc.__class__.__name__}: {_first_line(exc)}") from None
         except Exception as exc:  # noqa: BLE001 - driver import/URL errors: map once, never leak the URL
             raise StoreError(f"cannot open the store at {safe}: {exc.__class__.__name__}") from None
+
+    def upgrade(self) -> Upgrade:
+        """Bring the schema to head now (:meth:`open` does it too); says what it did."""
+        try:
+            return upgrade_store(self.engine)
+        except SQLAlchemyError as exc:
+            safe = self.engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"cannot upgrade the store at {safe}: {exc.__class__.__name__}: {_first_line(exc)}") from None
 
     @property
     def dialect(self) -> str:

@@ -1,0 +1,194 @@
+"""Baseline: the schema of every store made before migrations existed (the last release without them).
+
+The tables are frozen here, not imported from ``_schema.py``: a revision must keep describing the
+schema it was written against, whatever ``_schema.py`` becomes later.
+
+Revision ID: 0001
+Revises: (none)
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+UtcDateTime = sa.DateTime(timezone=True)
+
+
+def baseline() -> sa.MetaData:
+    """The baseline's tables, columns and indexes (also what a pre-migration store is checked against)."""
+    metadata = sa.MetaData()
+    sa.Table(
+        "mentions",
+        metadata,
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("source", sa.String(32), nullable=False),
+        sa.Column("native_id", sa.Text, nullable=False),
+        sa.Column("url", sa.Text, nullable=False),
+        sa.Column("canonical_url", sa.Text, nullable=False),
+        sa.Column("title_key", sa.String(32), nullable=False),
+        sa.Column("text_hash", sa.String(32), nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("lang", sa.String(8), nullable=False),
+        sa.Column("published_at", UtcDateTime, nullable=False),
+        sa.Column("fetched_at", UtcDateTime, nullable=False),
+        sa.Column("author", sa.Text, nullable=False),
+        sa.Column("author_followers", sa.BigInteger),
+        sa.Column("brand", sa.String(64), nullable=False),
+        sa.Column("brands", sa.Text, nullable=False),
+        sa.Column("query", sa.Text, nullable=False),
+        sa.Column("is_own", sa.Boolean, nullable=False),
+        sa.Column("likes", sa.BigInteger),
+        sa.Column("reposts", sa.BigInteger),
+        sa.Column("replies", sa.BigInteger),
+        sa.Column("views", sa.BigInteger),
+        sa.Column("score", sa.BigInteger),
+        sa.Column("raw", sa.Text, nullable=False),
+        sa.Index("ix_mentions_brand_published", "brand", "published_at"),
+        sa.Index("ix_mentions_published", "published_at"),
+        sa.Index("ix_mentions_canonical_url", "canonical_url"),
+        sa.Index("ix_mentions_title_key", "title_key"),
+        sa.Index("ix_mentions_text_hash", "text_hash"),
+        sa.Index("ix_mentions_fetched", "fetched_at"),
+    )
+    sa.Table(
+        "scores",
+        metadata,
+        sa.Column("text_hash", sa.String(32), primary_key=True),
+        sa.Column("model_id", sa.String(128), primary_key=True),
+        sa.Column("sentiment", sa.String(16), nullable=False),
+        sa.Column("p_negative", sa.Float, nullable=False),
+        sa.Column("p_neutral", sa.Float, nullable=False),
+        sa.Column("p_positive", sa.Float, nullable=False),
+        sa.Column("topic", sa.String(64), nullable=False),
+        sa.Column("embedding", sa.LargeBinary),
+        sa.Column("scored_at", UtcDateTime, nullable=False),
+    )
+    sa.Table(
+        "cursors",
+        metadata,
+        sa.Column("source", sa.String(32), primary_key=True),
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("etag", sa.Text),
+        sa.Column("last_modified", sa.Text),
+        sa.Column("watermark", UtcDateTime),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+    )
+    sa.Table(
+        "skipped_items",
+        metadata,
+        sa.Column("source", sa.String(32), primary_key=True),
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("fingerprint", sa.String(32), primary_key=True),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("detail", sa.Text, nullable=False),
+        sa.Column("first_seen", UtcDateTime, nullable=False),
+        sa.Column("last_seen", UtcDateTime, nullable=False),
+    )
+    sa.Table(
+        "engagement_snapshots",
+        metadata,
+        sa.Column("post_id", sa.Text, primary_key=True),
+        sa.Column("observed_at", UtcDateTime, primary_key=True),
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("account", sa.Text, nullable=False),
+        sa.Column("posted_at", UtcDateTime, nullable=False),
+        sa.Column("likes", sa.BigInteger),
+        sa.Column("reposts", sa.BigInteger),
+        sa.Column("replies", sa.BigInteger),
+        sa.Column("views", sa.BigInteger),
+        sa.Column("followers", sa.BigInteger),
+    )
+    sa.Table(
+        "reach_changes",
+        metadata,
+        sa.Column("platform", sa.String(32), primary_key=True),
+        sa.Column("account", sa.Text, primary_key=True),
+        sa.Column("changed_at", UtcDateTime, primary_key=True),
+        sa.Column("direction", sa.String(8), primary_key=True),
+        sa.Column("brand", sa.String(64)),
+        sa.Column("magnitude", sa.Float, nullable=False),
+        sa.Column("attribution", sa.String(16), nullable=False),
+        sa.Column("ci_low", sa.Float, nullable=False),
+        sa.Column("ci_high", sa.Float, nullable=False),
+        sa.Column("detected_at", UtcDateTime, nullable=False),
+        sa.Column("posts_after", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "reach_notices",
+        metadata,
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("platform", sa.String(32), nullable=False),
+        sa.Column("attribution", sa.String(16), nullable=False),
+        sa.Column("posted_at", UtcDateTime, nullable=False),
+        sa.Column("slack_ts", sa.Text),
+        sa.Column("slack_channel", sa.Text),
+    )
+    sa.Table(
+        "brand_hourly",
+        metadata,
+        sa.Column("brand", sa.String(64), primary_key=True),
+        sa.Column("hour", UtcDateTime, primary_key=True),
+        sa.Column("source", sa.String(32), primary_key=True),
+        sa.Column("lang", sa.String(8), primary_key=True),
+        sa.Column("mentions", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "alerts",
+        metadata,
+        sa.Column("key", sa.String(128), primary_key=True),
+        sa.Column("brand", sa.String(64), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("severity", sa.String(16), nullable=False),
+        sa.Column("opened_at", UtcDateTime, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+        sa.Column("resolved_at", UtcDateTime),
+        sa.Column("window_start", UtcDateTime, nullable=False),
+        sa.Column("window_end", UtcDateTime, nullable=False),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("slack_ts", sa.Text),
+        sa.Column("slack_channel", sa.Text),
+        sa.Column("delivered_state", sa.String(16)),
+        sa.Column("claimed_by", sa.String(64)),
+        sa.Column("claimed_at", UtcDateTime),
+    )
+    sa.Table(
+        "detector_state",
+        metadata,
+        sa.Column("key", sa.String(128), primary_key=True),
+        sa.Column("state", sa.Text, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+    )
+    sa.Table(
+        "digest_posts",
+        metadata,
+        sa.Column("week", sa.String(16), primary_key=True),
+        sa.Column("channel", sa.Text),
+        sa.Column("ts", sa.Text),
+        sa.Column("file_id", sa.Text),
+        sa.Column("posted_at", UtcDateTime),
+        sa.Column("claimed_by", sa.String(64)),
+        sa.Column("claimed_at", UtcDateTime),
+    )
+    sa.Table(
+        "retention_marks",
+        metadata,
+        sa.Column("what", sa.String(32), primary_key=True),
+        sa.Column("before", UtcDateTime, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+    )
+    return metadata
+
+
+def upgrade() -> None:
+    baseline().create_all(op.get_bind())
+
+
+def downgrade() -> None:
+    baseline().drop_all(op.get_bind())
