@@ -157,7 +157,7 @@ def test_slack_down_leaves_the_week_pending_and_the_next_run_posts_it_once(
         if mode.startswith("webhook"):
             monkeypatch.setenv("LISTENING_SLACK_WEBHOOK_URL", slack.webhook_url)
             slack.fail_next(5, status=500, retry_after="0")  # every attempt of the first run
-            reason = "Slack webhook: HTTP 500 after 5 attempts"
+            reason = "Slack webhook: failed after 5 attempts: HTTP 500"
         else:
             bot_env(monkeypatch, slack)
             slack.missing_scope.add("chat.postMessage")
