@@ -10,7 +10,7 @@ from dagster_project.definitions import defs
 from dagster_project.assets.ingest import source_assets
 from dagster_project.assets.mentions import mentions
 from dagster_project.assets.timeseries import brand_timeseries
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, wired
 from listening.sources.plan import SOURCE_KINDS
 from listening.store import Store, brand_hourly
 
@@ -68,7 +68,7 @@ def test_the_ingest_schedule_is_on_by_default_and_runs_every_ten_minutes() -> No
 
 def test_ingest_assets_materialize_on_the_replay_with_evidence(home: Path) -> None:
     resource = ListeningResource()
-    result = dg.materialize([*source_assets, mentions], resources={"listening": resource})
+    result = dg.materialize([*source_assets, mentions], resources=wired(resource))
     assert result.success
     hn = result.asset_materializations_for_node("hackernews_mentions")[0].metadata
     assert hn["new_mentions"].value > 100
@@ -78,7 +78,7 @@ def test_ingest_assets_materialize_on_the_replay_with_evidence(home: Path) -> No
     assert set(summary["by_brand"].value) == {"orbitly", "vantro", "kestrel"}
 
     day = Store.open().mention_frame_rows(limit=1)[0]["published_at"].strftime("%Y-%m-%d")
-    ts = dg.materialize([brand_timeseries], partition_key=day, resources={"listening": resource},
+    ts = dg.materialize([brand_timeseries], partition_key=day, resources=wired(resource),
                         selection=[brand_timeseries])
     assert ts.success
     assert ts.asset_materializations_for_node("brand_timeseries")[0].metadata["mentions"].value > 0

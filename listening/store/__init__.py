@@ -10,6 +10,7 @@ from listening.store._schema import (
     UtcDateTime,
     alerts,
     brand_hourly,
+    check_states,
     cursors,
     detector_state,
     digest_posts,
@@ -21,6 +22,7 @@ from listening.store._schema import (
     retention_marks,
     scores,
     skipped_items,
+    task_health,
 )
 from listening.store._browse import REACH_COLUMNS, SENTIMENTS, MentionFilter, browse_mentions
 from listening.store._store import Store, database_url, listening_home, mention_row, redact_url, storable
@@ -34,6 +36,7 @@ __all__ = [
     "alerts",
     "brand_hourly",
     "browse_mentions",
+    "check_states",
     "cursors",
     "database_url",
     "detector_state",
@@ -50,4 +53,5 @@ __all__ = [
     "scores",
     "skipped_items",
     "storable",
+    "task_health",
 ]
