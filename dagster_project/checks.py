@@ -93,6 +93,13 @@ def delivered_check(listening: ListeningResource, slack: SlackResource, clock: C
 asset_checks = [*(c for kind in SOURCE_KINDS for c in _source_checks(kind)), scored_check, unique_check, delivered_check]
 
 
+def _root_cause(error) -> str:
+    """The step's own exception, not Dagster's wrapper around it."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 @dg.run_failure_sensor(name="post_failed_runs", default_status=dg.DefaultSensorStatus.RUNNING,
                        description="Posts each failed run to Slack once (the sensor's cursor moves past it either way).")
 def post_failed_runs(context: dg.RunFailureSensorContext, slack: SlackResource) -> None:
@@ -100,7 +107,10 @@ def post_failed_runs(context: dg.RunFailureSensorContext, slack: SlackResource) 
     if client is None:
         context.log.info("Slack is not configured; failed run %s is not posted", context.dagster_run.run_id)
         return
+    steps = [f"{e.step_key}: {_root_cause(e.event_specific_data.error)}" for e in context.get_step_failure_events()
+             if e.event_specific_data is not None and e.event_specific_data.error is not None]
     text, blocks = run_failure_message(context.dagster_run.job_name, context.dagster_run.run_id,
-                                       context.failure_event.message or "", os.environ.get("LISTENING_UI_URL", "").strip())
+                                       "\n".join([context.failure_event.message or "", *steps]),
+                                       os.environ.get("LISTENING_UI_URL", "").strip())
     with client:
         client.post(text, blocks)

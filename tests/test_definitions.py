@@ -83,3 +83,26 @@ def test_ingest_assets_materialize_on_the_replay_with_evidence(home: Path) -> No
     assert ts.success
     assert ts.asset_materializations_for_node("brand_timeseries")[0].metadata["mentions"].value > 0
     assert Store.open().count(brand_hourly) > 0
+
+
+def test_checks_and_the_failed_run_sensor_are_wired() -> None:
+    """Every source asset has its two checks; the store-wide checks sit on the assets they guard."""
+    checks = {k.to_user_string() for k in defs.resolve_asset_graph().asset_check_keys}
+    expected = {f"{kind}_mentions:{name}" for kind in SOURCE_KINDS for name in ("tasks_succeeded", "tasks_not_silent")}
+    expected |= {"scored_mentions:mentions_scored", "mentions:native_ids_unique", "crisis_alerts:alerts_delivered"}
+    assert checks == expected
+    sensor = defs.resolve_sensor_def("post_failed_runs")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING and "slack" in sensor.required_resource_keys
+
+
+def test_secrets_are_bound_by_env_var_not_by_value(monkeypatch) -> None:
+    """Slack secrets, the model and the clock come from the environment at run time; an unset one binds empty."""
+    from dagster_project.resources import wired
+
+    monkeypatch.setenv("LISTENING_SLACK_BOT_TOKEN", "xoxb-never-shown")
+    monkeypatch.delenv("LISTENING_SLACK_WEBHOOK_URL", raising=False)
+    resources = wired()
+    assert resources["slack"].bot_token == dg.EnvVar("LISTENING_SLACK_BOT_TOKEN")
+    assert resources["slack"].webhook_url == ""
+    assert "xoxb-never-shown" not in repr(resources)
+    assert {"listening", "slack", "model", "clock"} == set(resources)

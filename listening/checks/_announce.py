@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -12,11 +13,15 @@ import sqlalchemy as sa
 
 from listening.checks._invariants import CheckOutcome
 from listening.errors import DeliveryError
+from listening.http import redact_text, redact_url
 from listening.render import clean
 from listening.slack import context, escape, header, link, section, truncate
 from listening.store import Store, check_states
 
 log = logging.getLogger(__name__)
+
+#: Any scheme, so a database URL's password in an exception is masked too.
+_ANY_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+")
 
 Post = Callable[[str, list[dict[str, Any]]], Any]
 
@@ -82,8 +87,9 @@ def announce(store: Store, check: str, outcome: CheckOutcome, *, now: datetime, 
 
 
 def run_failure_message(job: str, run_id: str, error: str, ui_url: str = "") -> tuple[str, list[dict[str, Any]]]:
-    """Fallback text and blocks for a failed Dagster run."""
+    """Fallback text and blocks for a failed Dagster run (the error redacted: exceptions can quote URLs)."""
     what = f"Run of {job} failed"
+    error = redact_text(_ANY_URL.sub(lambda m: redact_url(m.group()), error))
     blocks = [header(what), section(escape(clean(error or "no error message", 2500)))]
     notes = [f"run `{escape(run_id)}`"]
     if ui_url:
