@@ -86,7 +86,7 @@ def unique_check(listening: ListeningResource, slack: SlackResource, clock: Cloc
 def delivered_check(listening: ListeningResource, slack: SlackResource, clock: ClockResource) -> dg.AssetCheckResult:
     store = listening.store()
     own = [b.key for b in listening.config().brands if b.own]
-    outcome = alerts_delivered(store, own, now=clock.now(), slack=slack.client() is not None)
+    outcome = alerts_delivered(store, own, now=clock.now(), slack=slack.configured())
     return _result("crisis_alerts.alerts_delivered", outcome, store, slack, clock, dg.AssetCheckSeverity.ERROR)
 
 

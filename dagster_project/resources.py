@@ -13,7 +13,7 @@ from listening.config import ListeningConfig
 from listening.http import HttpClient
 from listening.nlp.scoring import Scorer, get_scorer, model_id_of
 from listening.pipeline import http_client, open_config, open_store
-from listening.slack import SlackClient
+from listening.slack import SlackClient, SlackConfig
 from listening.store import Store
 from listening.utc import FROZEN_NOW_ENV, parse_utc
 
@@ -74,8 +74,11 @@ class SlackResource(dg.ConfigurableResource):
                 "LISTENING_SLACK_CHANNEL": self.channel, "LISTENING_SLACK_BASE_URL": self.base_url,
                 "LISTENING_DIGEST_BASE_URL": os.environ.get("LISTENING_DIGEST_BASE_URL", "")}
 
+    def configured(self) -> bool:
+        return SlackConfig.from_env(self.env()) is not None
+
     def client(self) -> SlackClient | None:
-        """A client, or ``None`` when Slack is not configured."""
+        """A client (close it: ``with``), or ``None`` when Slack is not configured."""
         return SlackClient.from_env(self.env())
 
 

@@ -47,7 +47,7 @@ def weekly_digest_schedule(context: dg.ScheduleEvaluationContext, listening: Lis
 @dg.schedule(job=digest_job, cron_schedule="45 * * * *", default_status=DEFAULT_STATUS,
              description="Re-run each week whose digest Slack did not take (down, rate-limited, refused): it posts once.")
 def digest_slack_retry(context: dg.ScheduleEvaluationContext, listening: ListeningResource, slack: SlackResource):
-    if slack.client() is None:
+    if not slack.configured():
         return dg.SkipReason("Slack is not configured")
     weeks = pending_weeks(listening.store())
     if not weeks:

@@ -83,7 +83,7 @@ def test_another_language_without_out_goes_beside_not_over_the_project_digest(se
 
 def test_a_changed_store_is_reported_when_the_cli_replaces_a_digest(setup: SimpleNamespace, capsys: pytest.CaptureFixture[str],
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("listening.nlp.scoring.get_scorer", lambda *a, **k: SimpleNamespace(model_id=MODEL))
+    monkeypatch.setattr("listening.nlp.scoring.model_id_of", lambda *a, **k: MODEL)
     assert main(["digest", "--week", "2026-W46", "--config", str(setup.config)]) == 0
     assert capsys.readouterr().out.startswith("wrote ")
     b = Builder("late")
