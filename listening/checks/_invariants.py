@@ -98,26 +98,31 @@ class Silence:
 def tasks_not_silent(store: Store, tasks: Sequence[Task], *, now: datetime, rule: Silence = Silence()) -> CheckOutcome:
     """No task has gone longer without a new item than its own history allows (a feed that answers 200 with nothing)."""
     rows, failing = [], []
-    with store.engine.connect() as conn:
-        for source, key in tasks:
-            published = [as_utc(t) for t in conn.execute(
-                sa.select(mentions.c.published_at).where(mentions.c.source == source, mentions.c.query == key,
-                                                         mentions.c.published_at >= now - rule.history)
-                .order_by(mentions.c.published_at.desc()).limit(500)).scalars()]
-            watermark = conn.execute(sa.select(cursors.c.watermark).where(cursors.c.source == source,
-                                                                          cursors.c.key == key)).scalar()
-            newest = max([t for t in (*published[:1], as_utc(watermark)) if t is not None], default=None)
-            allowed = rule.allowed(published)
-            silent = now - newest if newest is not None else None
-            if allowed is None:
-                verdict = f"learning ({len(published)} items in {rule.history.days} days)"
-            elif silent is not None and silent > allowed:
-                verdict = f"silent for {_span(silent)}, usually at most {_span(allowed)}"
-                failing.append(key)
-            else:
-                verdict = "ok"
-            rows.append({"task": key, "newest_item": _when(newest), "allowed_gap": _span(allowed) if allowed else "",
-                         "verdict": verdict})
+    published_by: dict[Task, list[datetime]] = {task: [] for task in tasks}
+    sources = sorted({source for source, _ in tasks})
+    with store.engine.connect() as conn:  # one pass over the window, not one query per task
+        for source, key, at in conn.execute(
+                sa.select(mentions.c.source, mentions.c.query, mentions.c.published_at)
+                .where(mentions.c.source.in_(sources), mentions.c.published_at >= now - rule.history)):
+            if (source, key) in published_by:
+                published_by[(source, key)].append(as_utc(at))
+        marks = {(r.source, r.key): as_utc(r.watermark) for r in conn.execute(
+            sa.select(cursors.c.source, cursors.c.key, cursors.c.watermark).where(cursors.c.source.in_(sources)))}
+    for source, key in tasks:
+        published = sorted(published_by[(source, key)], reverse=True)
+        watermark = marks.get((source, key))
+        newest = max([t for t in (*published[:1], watermark) if t is not None], default=None)
+        allowed = rule.allowed(published)
+        silent = now - newest if newest is not None else None
+        if allowed is None:
+            verdict = f"learning ({len(published)} items in {rule.history.days} days)"
+        elif silent is not None and silent > allowed:
+            verdict = f"silent for {_span(silent)}, usually at most {_span(allowed)}"
+            failing.append(key)
+        else:
+            verdict = "ok"
+        rows.append({"task": key, "newest_item": _when(newest), "allowed_gap": _span(allowed) if allowed else "",
+                     "verdict": verdict})
     summary = (f"no task silent beyond its usual gap ({len(tasks)} tasks)" if not failing else
                f"{len(failing)} of {len(tasks)} tasks silent beyond their usual gap: "
                + "; ".join(f"{r['task']}: {r['verdict']}" for r in rows if r["task"] in failing)[:600])
@@ -173,7 +178,9 @@ def _when(t: datetime | None) -> str:
 
 
 def _span(d: timedelta) -> str:
-    """>>> _span(timedelta(hours=36)), _span(timedelta(minutes=90)), _span(timedelta(seconds=30))
+    """A duration as people read it.
+
+    >>> _span(timedelta(hours=36)), _span(timedelta(minutes=90)), _span(timedelta(seconds=30))
     ('1.5 d', '1.5 h', '0 min')
     """
     seconds = d.total_seconds()
