@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -29,8 +28,9 @@ NEWS = ("google_news", "google_news:acme:ko")
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(f"sqlite:///{tmp_path / 'listening.db'}")
+def store(store_url: str) -> Store:
+    """A fresh SQLite file, and a fresh PostgreSQL database."""
+    return Store.open(store_url)
 
 
 def add_mentions(store: Store, task: tuple[str, str], times: list[datetime], *, fetched: datetime | None = None,
