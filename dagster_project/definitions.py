@@ -6,6 +6,7 @@ import os
 import dagster as dg
 
 from dagster_project.assets.ingest import source_assets
+from dagster_project.checks import asset_checks, post_failed_runs
 from dagster_project.assets.crisis import crisis_alerts, crisis_signals
 from dagster_project.assets.digest import weekly_competitor_digest
 from dagster_project.assets.mentions import mentions
@@ -14,7 +15,7 @@ from dagster_project.assets.retention import data_retention
 from dagster_project.assets.scoring import brand_day_scores, scored_mentions
 from dagster_project.assets.timeseries import brand_timeseries
 from dagster_project.jobs import cycle_job, digest_job, scoring_backfill_job, timeseries_job
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import wired
 from dagster_project.schedules import digest_slack_retry, ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule
 
 
@@ -33,12 +34,12 @@ def _executor() -> dg.ExecutorDefinition | None:
 defs = dg.Definitions(
     assets=[*source_assets, mentions, scored_mentions, brand_day_scores, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest,
             reach_changes, data_retention],
+    asset_checks=asset_checks,
+    sensors=[post_failed_runs],
     jobs=[cycle_job, timeseries_job, digest_job, scoring_backfill_job],
     schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule, digest_slack_retry],
     executor=_executor(),
-    resources={
-        # No database_url here: LISTENING_DATABASE_URL is read when a step opens the store, so a password
-        # in it never becomes resource config that the UI shows.
-        "listening": ListeningResource(config_path=os.environ.get("LISTENING_CONFIG", "")),
-    },
+    # No database_url here: LISTENING_DATABASE_URL is read when a step opens the store, so a password in it
+    # never becomes resource config that the UI shows. Slack secrets, the model and the clock are bound by EnvVar.
+    resources=wired(),
 )

@@ -7,9 +7,8 @@ from datetime import timedelta
 import dagster as dg
 
 from dagster_project.jobs import cycle_job, digest_job, timeseries_job
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, SlackResource
 from listening.digest import newest_complete_week, pending_weeks, week_partition_key
-from listening.slack import SlackConfig
 
 # On by default; LISTENING_SCHEDULES=off starts them stopped (a UI session to browse stored data, tests).
 DEFAULT_STATUS = (dg.DefaultScheduleStatus.STOPPED if os.environ.get("LISTENING_SCHEDULES", "").lower() == "off"
@@ -47,8 +46,8 @@ def weekly_digest_schedule(context: dg.ScheduleEvaluationContext, listening: Lis
 
 @dg.schedule(job=digest_job, cron_schedule="45 * * * *", default_status=DEFAULT_STATUS,
              description="Re-run each week whose digest Slack did not take (down, rate-limited, refused): it posts once.")
-def digest_slack_retry(context: dg.ScheduleEvaluationContext, listening: ListeningResource):
-    if SlackConfig.from_env() is None:
+def digest_slack_retry(context: dg.ScheduleEvaluationContext, listening: ListeningResource, slack: SlackResource):
+    if not slack.configured():
         return dg.SkipReason("Slack is not configured")
     weeks = pending_weeks(listening.store())
     if not weeks:

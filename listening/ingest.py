@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from listening.config import ListeningConfig
-from listening.errors import ListeningError
+from listening.checks._invariants import record_outcome
+from listening.errors import ListeningError, StoreError
 from listening.http import HttpClient, redact_text
 from listening.language import detect_language
 from listening.matching import normalize_text
@@ -122,6 +123,10 @@ def run_ingest(
             task_report.error = redact_text(f"{exc.__class__.__name__}: {str(exc)[:500]}")
             logger.warning("source %s %s failed unexpectedly: %s", task.source, task.key, task_report.error,
                            exc_info=logger.isEnabledFor(logging.DEBUG))
+        try:
+            record_outcome(store, task.source, task.key, now(), task_report.error)
+        except StoreError as exc:  # the task's own outcome stands; only the check's view of it is late
+            logger.warning("source %s %s: outcome not recorded: %s", task.source, task.key, exc)
         done[i] = task_report
         if on_task:
             on_task(task_report)

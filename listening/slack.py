@@ -5,8 +5,9 @@ files) or a bot token (``LISTENING_SLACK_BOT_TOKEN`` + ``LISTENING_SLACK_CHANNEL
 ``chat.postMessage`` with ``thread_ts`` so updates land in the alert's thread, and
 Slack's external file upload for attachments such as the weekly digest).
 Everything user-written goes through :func:`escape` first, so mentions such as
-``<!channel>`` and crafted links stay inert.  Secrets never reach exception
-messages, return values or logs (httpx's request log lines are scrubbed too).
+``<!channel>`` and crafted links stay inert. Requests go through the one HTTP
+policy (:mod:`listening.http`); the token and webhook URL are registered as
+secrets there, so they never reach exception messages, return values or logs.
 
 >>> escape("<!channel> *buy* now & <http://evil|click>")
 '&lt;!channel&gt; ∗buy∗ now &amp; &lt;http://evil|click&gt;'
@@ -18,7 +19,6 @@ messages, return values or logs (httpx's request log lines are scrubbed too).
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from listening.errors import ConfigError, DeliveryError
+from listening.errors import ConfigError, DeliveryError, FetchError, ParseError
+from listening.http import HttpClient, HttpPolicy, Politeness, Response, Retry, Timeouts, redact_text, register_secret
 from listening.sanitize import strip_invisible
 
 __all__ = [
@@ -37,7 +36,6 @@ __all__ = [
     "context", "divider", "escape", "fit_blocks", "header", "link", "require_configured", "section",
 ]
 
-log = logging.getLogger(__name__)
 
 MAX_SECTION = 3000
 MAX_HEADER = 150
@@ -161,39 +159,34 @@ class PostResult:
     ts: str
 
 
-class _Scrub(logging.Filter):
-    """Replace secrets in log records emitted by the HTTP stack."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        if any(s in msg for s in self.secrets):
-            for s in self.secrets:
-                msg = msg.replace(s, "[redacted]")
-            record.msg, record.args = msg, None
-        return True
+def slack_policy(config: SlackConfig) -> HttpPolicy:
+    """The shared HTTP policy with Slack's numbers: ``max_retries`` retries, backoff from 1 s up to ``max_wait``,
+    a ``Retry-After`` longer than ``max_wait`` is not waited for (the alert stays pending for the next run), and
+    no fixed spacing (Slack says when to slow down, with 429 and ``Retry-After``)."""
+    return HttpPolicy(
+        timeout=Timeouts(connect=min(5.0, config.timeout), read=config.timeout, total=config.timeout * 3),
+        retry=Retry(attempts=config.max_retries + 1, backoff=1.0, max_backoff=config.max_wait, jitter=False,
+                    max_retry_after=config.max_wait),
+        politeness=Politeness(max_concurrency_per_host=4, min_interval_s=0.0),
+        max_bytes=5_000_000,
+    )
 
 
 class SlackClient:
-    """Posts Block Kit messages with bounded retries on 429 (honouring Retry-After) and 5xx."""
+    """Posts Block Kit messages through :class:`~listening.http.HttpClient` (the one HTTP policy: retries on
+    429/5xx and network errors, ``Retry-After``, deadlines, size cap, redaction)."""
 
     def __init__(
         self,
         config: SlackConfig,
         *,
-        transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self._sleep = sleep
-        self._http = httpx.Client(timeout=config.timeout, transport=transport, follow_redirects=False)
-        secrets = [config.bot_token, config.webhook_url, urlsplit(config.webhook_url).path]
-        self._scrub = _Scrub(secrets)
-        for name in ("httpx", "httpcore"):
-            logging.getLogger(name).addFilter(self._scrub)
+        for secret in (config.bot_token, config.webhook_url, urlsplit(config.webhook_url).path):
+            register_secret(secret)
+        self._http = HttpClient(slack_policy(config), sleep=sleep, clock=clock)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "SlackClient | None":
@@ -212,8 +205,6 @@ class SlackClient:
 
     def close(self) -> None:
         self._http.close()
-        for name in ("httpx", "httpcore"):
-            logging.getLogger(name).removeFilter(self._scrub)
 
     def post(self, text: str, blocks: list[dict[str, Any]], *, thread_ts: str = "",
              marker: tuple[str, dict[str, str]] | None = None) -> PostResult:
@@ -270,7 +261,7 @@ class SlackClient:
         upload_url, file_id = str(ticket.get("upload_url", "")), str(ticket.get("file_id", ""))
         if urlsplit(upload_url).scheme not in ("http", "https") or not file_id:
             raise DeliveryError("Slack files.getUploadURLExternal answered without an upload URL")
-        self._scrub.secrets.append(upload_url)
+        register_secret(upload_url)
         self._send(upload_url, {}, content=content)
         share: dict[str, Any] = {"files": [{"id": file_id, "title": title}], "channel_id": channel}
         if thread_ts:
@@ -284,7 +275,7 @@ class SlackClient:
         body = self._send(self.config.base_url + method, headers, json=json, data=form)
         try:
             data = body.json()
-        except ValueError:
+        except ParseError:
             raise DeliveryError(f"Slack {method} answered with something that is not JSON") from None
         if not isinstance(data, dict) or not data.get("ok"):
             error = data.get("error", "unknown_error") if isinstance(data, dict) else "unknown_error"
@@ -293,31 +284,20 @@ class SlackClient:
         return data
 
     def _send(self, url: str, headers: dict[str, str], *, json: dict[str, Any] | None = None,
-              data: dict[str, str] | None = None, content: bytes | None = None) -> httpx.Response:
-        """POST with retries; errors name the mode and status, never the URL or token."""
+              data: dict[str, str] | None = None, content: bytes | None = None) -> Response:
+        """POST under the shared policy; errors name the mode and what failed, never the webhook URL or token."""
         what = f"Slack {self.config.mode}"
-        for attempt in range(self.config.max_retries + 1):
-            last = attempt == self.config.max_retries
-            try:
-                resp = self._http.post(url, json=json, data=data, content=content, headers=headers)
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                # `from None`: httpx messages and attributes can carry the URL, which is a secret here.
-                if last:
-                    raise DeliveryError(f"{what}: {type(exc).__name__} after {attempt + 1} attempts") from None
-                self._sleep(min(2.0**attempt, self.config.max_wait))
-                continue
-            if resp.status_code == 429 or resp.status_code >= 500:
-                if last:
-                    raise DeliveryError(f"{what}: HTTP {resp.status_code} after {attempt + 1} attempts")
-                wait = _retry_after(resp.headers.get("Retry-After"), 2.0**attempt)
-                log.warning("%s answered HTTP %s; retrying in %.1f s", what, resp.status_code, wait)
-                self._sleep(min(wait, self.config.max_wait))
-                continue
-            if resp.status_code >= 400:
-                reason = re.sub(r"[^a-z_]", "", resp.text.strip().lower())[:60] or "no reason given"
-                raise DeliveryError(f"{what}: HTTP {resp.status_code} ({reason})")
-            return resp
-        raise AssertionError("unreachable")
+        try:
+            resp = self._http.post(url, json=json, data=data, content=content, headers=headers, raise_for_status=False)
+        except FetchError as exc:
+            # `from None`: the cause's attributes could carry the URL, which is a secret here.
+            detail = str(exc).removeprefix(f"POST {exc.url}").lstrip(": ")
+            raise DeliveryError(f"{what}: {redact_text(detail)}") from None
+        if resp.status >= 400:
+            text = resp.content.decode("utf-8", "replace")
+            reason = re.sub(r"[^a-z_]", "", text.strip().lower())[:60] or "no reason given"
+            raise DeliveryError(f"{what}: HTTP {resp.status} ({reason})")
+        return resp
 
 
 def require_configured(enabled: bool, mode: str, env: Mapping[str, str] | None = None) -> None:
@@ -342,9 +322,3 @@ def require_configured(enabled: bool, mode: str, env: Mapping[str, str] | None =
                           "in the environment, or set alerting.slack.enabled: false")
     SlackConfig.from_env(env)
 
-
-def _retry_after(value: str | None, default: float) -> float:
-    try:
-        return max(0.0, float(value)) if value is not None else default
-    except ValueError:
-        return default

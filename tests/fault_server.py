@@ -56,6 +56,8 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     at: float
+    method: str = "GET"
+    body: bytes = b""
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)
@@ -75,12 +77,21 @@ class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._serve("GET", b"")
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        length = self.headers.get("Content-Length", "0")
+        self._serve("POST", self.rfile.read(int(length)) if length.isdigit() else b"")
+
+    def _serve(self, method: str, body: bytes) -> None:
         parts = urlsplit(self.path)
         recorded = Recorded(
             path=parts.path,
             query=parse_qs(parts.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in self.headers.items()},
             at=time.monotonic(),
+            method=method,
+            body=body,
         )
         behaviour = self.server.owner._next(recorded)
         self.recorded = recorded

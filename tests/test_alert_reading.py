@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from dagster_project.assets.crisis import crisis_alerts
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, wired
 from listening.alerts import AlertLifecycle, Post, SqlRepository
 from listening.cli import main
 from listening.store import Store
@@ -61,7 +61,7 @@ def test_an_unknown_key_is_one_clear_line(episode, capsys: pytest.CaptureFixture
 
 
 def test_the_crisis_alerts_asset_shows_the_whole_explanation_in_its_metadata(episode) -> None:
-    result = dg.materialize([crisis_alerts], resources={"listening": ListeningResource()})
+    result = dg.materialize([crisis_alerts], resources=wired(ListeningResource()))
     meta = {k: v.value for k, v in result.asset_materializations_for_node("crisis_alerts")[0].metadata.items()}
     e = episode.explanation
     assert meta["slack"] == "not configured" and meta["open_alerts"] == 0
@@ -78,7 +78,7 @@ def test_slack_posts_link_to_the_ui_when_its_address_is_set(episode, monkeypatch
     with SlackServer() as slack:
         monkeypatch.setenv("LISTENING_SLACK_WEBHOOK_URL", slack.webhook_url)
         monkeypatch.setenv("LISTENING_UI_URL", "http://dagster.example:3000")
-        result = dg.materialize([crisis_alerts], resources={"listening": ListeningResource()})
+        result = dg.materialize([crisis_alerts], resources=wired(ListeningResource()))
         [message] = slack.messages()
     meta = result.asset_materializations_for_node("crisis_alerts")[0].metadata
     assert meta["posted_now"].value == 1

@@ -10,7 +10,7 @@ from dagster_project.definitions import defs
 from dagster_project.assets.ingest import source_assets
 from dagster_project.assets.mentions import mentions
 from dagster_project.assets.timeseries import brand_timeseries
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, wired
 from listening.sources.plan import SOURCE_KINDS
 from listening.store import Store, brand_hourly
 
@@ -68,7 +68,7 @@ def test_the_ingest_schedule_is_on_by_default_and_runs_every_ten_minutes() -> No
 
 def test_ingest_assets_materialize_on_the_replay_with_evidence(home: Path) -> None:
     resource = ListeningResource()
-    result = dg.materialize([*source_assets, mentions], resources={"listening": resource})
+    result = dg.materialize([*source_assets, mentions], resources=wired(resource))
     assert result.success
     hn = result.asset_materializations_for_node("hackernews_mentions")[0].metadata
     assert hn["new_mentions"].value > 100
@@ -78,8 +78,31 @@ def test_ingest_assets_materialize_on_the_replay_with_evidence(home: Path) -> No
     assert set(summary["by_brand"].value) == {"orbitly", "vantro", "kestrel"}
 
     day = Store.open().mention_frame_rows(limit=1)[0]["published_at"].strftime("%Y-%m-%d")
-    ts = dg.materialize([brand_timeseries], partition_key=day, resources={"listening": resource},
+    ts = dg.materialize([brand_timeseries], partition_key=day, resources=wired(resource),
                         selection=[brand_timeseries])
     assert ts.success
     assert ts.asset_materializations_for_node("brand_timeseries")[0].metadata["mentions"].value > 0
     assert Store.open().count(brand_hourly) > 0
+
+
+def test_checks_and_the_failed_run_sensor_are_wired() -> None:
+    """Every source asset has its two checks; the store-wide checks sit on the assets they guard."""
+    checks = {k.to_user_string() for k in defs.resolve_asset_graph().asset_check_keys}
+    expected = {f"{kind}_mentions:{name}" for kind in SOURCE_KINDS for name in ("tasks_succeeded", "tasks_not_silent")}
+    expected |= {"scored_mentions:mentions_scored", "mentions:native_ids_unique", "crisis_alerts:alerts_delivered"}
+    assert checks == expected
+    sensor = defs.resolve_sensor_def("post_failed_runs")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING and "slack" in sensor.required_resource_keys
+
+
+def test_secrets_are_bound_by_env_var_not_by_value(monkeypatch) -> None:
+    """Slack secrets, the model and the clock come from the environment at run time; an unset one binds empty."""
+    from dagster_project.resources import wired
+
+    monkeypatch.setenv("LISTENING_SLACK_BOT_TOKEN", "xoxb-never-shown")
+    monkeypatch.delenv("LISTENING_SLACK_WEBHOOK_URL", raising=False)
+    resources = wired()
+    assert resources["slack"].bot_token == dg.EnvVar("LISTENING_SLACK_BOT_TOKEN")
+    assert resources["slack"].webhook_url == ""
+    assert "xoxb-never-shown" not in repr(resources)
+    assert {"listening", "slack", "model", "clock"} == set(resources)

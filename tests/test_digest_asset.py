@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 import dagster as dg
 import pytest
 
 import dagster_project.assets.digest as digest_asset
 from dagster_project.definitions import defs
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, ModelResource, wired
 from tests.test_digest_fixtures import MODEL, open_store, populate
 
 
@@ -28,10 +27,10 @@ def test_asset_materializes_the_week_with_metadata(tmp_path: Path, monkeypatch: 
     config = tmp_path / "listening.yaml"
     config.write_text("project: {name: acme-listening}\nbrands:\n  - {key: acme, name: Acme, own: true}\n"
                       "  - {key: rival, name: Rival}\n  - {key: other, name: Other Co}\n", encoding="utf-8")
-    monkeypatch.setattr(digest_asset, "get_scorer", lambda: SimpleNamespace(model_id=MODEL))
+    monkeypatch.setattr(ModelResource, "model_id", lambda self: MODEL)
     resource = ListeningResource(config_path=str(config), database_url=str(store.engine.url))
     result = dg.materialize([digest_asset.weekly_competitor_digest], partition_key="2026-11-09",
-                            resources={"listening": resource})
+                            resources=wired(resource))
     assert result.success
     meta = result.asset_materializations_for_node("weekly_competitor_digest")[0].metadata
     assert meta["week"].value == "2026-W46" and meta["mentions"].value == 35
@@ -47,7 +46,7 @@ def digest_tick(tmp_path: Path, tz: str, at: datetime) -> dg.RunRequest:
                       "brands:\n  - {key: acme, name: Acme, own: true}\n", encoding="utf-8")
     resource = ListeningResource(config_path=str(config), database_url=f"sqlite:///{tmp_path / 'unused.db'}")
     schedule = defs.resolve_schedule_def("weekly_digest_schedule")
-    return schedule(dg.build_schedule_context(resources={"listening": resource}, scheduled_execution_time=at))
+    return schedule(dg.build_schedule_context(resources=wired(resource), scheduled_execution_time=at))
 
 
 @pytest.mark.parametrize(("tz", "first_tick"), [

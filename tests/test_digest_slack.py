@@ -18,7 +18,7 @@ import dagster as dg
 import pytest
 
 import dagster_project.assets.digest as digest_asset
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, ModelResource, wired
 from dagster_project.schedules import digest_slack_retry
 from listening.digest import build_digest, pending_weeks, post_digest, write_digest
 from listening.errors import DeliveryError
@@ -42,14 +42,14 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
     path = tmp_path / "listening.yaml"
     path.write_text("project: {name: acme-listening}\nbrands:\n  - {key: acme, name: Acme, own: true}\n"
                     "  - {key: rival, name: Rival}\n  - {key: other, name: Other Co}\n", encoding="utf-8")
-    monkeypatch.setattr(digest_asset, "get_scorer", lambda: SimpleNamespace(model_id=MODEL))
+    monkeypatch.setattr(ModelResource, "model_id", lambda self: MODEL)
     resource = ListeningResource(config_path=str(path), database_url=str(store.engine.url))
     return SimpleNamespace(store=store, resource=resource, html=tmp_path / "home" / "digests" / "digest-2026-W46.html")
 
 
 def materialize(setup: SimpleNamespace, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     return dg.materialize([digest_asset.weekly_competitor_digest], partition_key=WEEK_KEY, instance=instance,
-                          resources={"listening": setup.resource}, raise_on_error=False)
+                          resources=wired(setup.resource), raise_on_error=False)
 
 
 def slack_meta(result: dg.ExecuteInProcessResult) -> str:
@@ -144,7 +144,7 @@ def test_a_rejected_token_posts_nothing_names_no_secret_and_the_week_stays_open(
 
 def retry_tick(setup: SimpleNamespace) -> list[dg.RunRequest] | dg.SkipReason:
     """What the hourly retry schedule asks for, evaluated against the test store."""
-    context = dg.build_schedule_context(resources={"listening": setup.resource},
+    context = dg.build_schedule_context(resources=wired(setup.resource),
                                         scheduled_execution_time=datetime(2026, 11, 16, 9, 45, tzinfo=timezone.utc))
     return digest_slack_retry(context)
 
@@ -157,7 +157,7 @@ def test_slack_down_leaves_the_week_pending_and_the_next_run_posts_it_once(
         if mode.startswith("webhook"):
             monkeypatch.setenv("LISTENING_SLACK_WEBHOOK_URL", slack.webhook_url)
             slack.fail_next(5, status=500, retry_after="0")  # every attempt of the first run
-            reason = "Slack webhook: HTTP 500 after 5 attempts"
+            reason = "Slack webhook: failed after 5 attempts: HTTP 500"
         else:
             bot_env(monkeypatch, slack)
             slack.missing_scope.add("chat.postMessage")

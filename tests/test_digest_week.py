@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 import dagster_project.assets.digest as digest_asset
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, ModelResource, wired
 from listening.cli import main
 from listening.config import load_config
 from listening.digest import build_digest, digest_command, render_markdown, weekly_digest
@@ -45,9 +45,9 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
 
 
 def materialize_asset(setup: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> dict:
-    monkeypatch.setattr(digest_asset, "get_scorer", lambda: SimpleNamespace(model_id=MODEL))
+    monkeypatch.setattr(ModelResource, "model_id", lambda self: MODEL)
     resource = ListeningResource(config_path=str(setup.config), database_url=str(setup.store.engine.url))
-    result = dg.materialize([digest_asset.weekly_competitor_digest], partition_key="2026-11-09", resources={"listening": resource})
+    result = dg.materialize([digest_asset.weekly_competitor_digest], partition_key="2026-11-09", resources=wired(resource))
     assert result.success
     return result.asset_materializations_for_node("weekly_competitor_digest")[0].metadata
 
@@ -83,7 +83,7 @@ def test_another_language_without_out_goes_beside_not_over_the_project_digest(se
 
 def test_a_changed_store_is_reported_when_the_cli_replaces_a_digest(setup: SimpleNamespace, capsys: pytest.CaptureFixture[str],
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("listening.nlp.scoring.get_scorer", lambda *a, **k: SimpleNamespace(model_id=MODEL))
+    monkeypatch.setattr("listening.nlp.scoring.model_id_of", lambda *a, **k: MODEL)
     assert main(["digest", "--week", "2026-W46", "--config", str(setup.config)]) == 0
     assert capsys.readouterr().out.startswith("wrote ")
     b = Builder("late")

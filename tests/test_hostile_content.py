@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from dagster_project.assets.ingest import source_assets
 from dagster_project.assets.mentions import mentions as mentions_asset
 from dagster_project.assets.scoring import scored_mentions
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, wired
 from listening.alerts import Alert, AlertExplanation, Post, render
 from listening.config import load_config
 from listening.digest import build_digest, slack_message, write_digest
@@ -151,7 +151,7 @@ def pipeline(feeds: FaultServer, tmp_path_factory: pytest.TempPathFactory) -> It
         mp.setenv("LISTENING_HOME", str(tmp / "home"))
         mp.delenv("LISTENING_DATABASE_URL", raising=False)
         result = dg.materialize([*source_assets, mentions_asset, scored_mentions],
-                                resources={"listening": ListeningResource(config_path=str(path))})
+                                resources=wired(ListeningResource(config_path=str(path))))
         assert result.success
         yield {"result": result, "store": Store.open(), "config": load_config(path), "tmp": tmp}
 

@@ -325,3 +325,42 @@ def test_transport_is_injectable() -> None:
     with HttpClient(FAST, transport=httpx.MockTransport(handler), sleep=lambda s: None) as c:
         assert c.get("https://example.test/feed").content == b"ok"
     assert len(calls) == 2
+
+
+def test_post_sends_the_body_and_user_agent(fault_server: FaultServer, client: HttpClient) -> None:
+    fault_server.route("/token", ok(b'{"ok": true}', "application/json"))
+    response = client.post(fault_server.url("/token"), data={"grant_type": "client_credentials"})
+    sent = fault_server.hits("/token")[0]
+    assert (sent.method, sent.body, response.json()) == ("POST", b"grant_type=client_credentials", {"ok": True})
+    assert sent.headers["user-agent"] == FAST.user_agent
+
+
+def test_post_is_retried_after_retry_after_like_get(fault_server: FaultServer) -> None:
+    fault_server.route("/hook", retry_after("2"), status(503), ok(b"ok"))
+    waits: list[float] = []
+    with HttpClient(FAST, sleep=waits.append) as c:
+        response = c.post(fault_server.url("/hook"), json={"text": "x"})
+    assert response.attempts == 3 and waits[0] == 2.0 and len(fault_server.hits("/hook")) == 3
+    assert {h.body for h in fault_server.hits("/hook")} == {b'{"text":"x"}'}
+
+
+def test_post_does_not_follow_redirects(fault_server: FaultServer, client: HttpClient) -> None:
+    fault_server.route("/elsewhere", ok(b"never"))
+    fault_server.route("/login", redirect(fault_server.url("/elsewhere"), code=307))
+    with pytest.raises(FetchError, match=r"POST .*/login answered a redirect \(HTTP 307\)"):
+        client.post(fault_server.url("/login"), json={"password": "pw"})
+    assert fault_server.hits("/elsewhere") == []
+
+
+def test_post_error_body_can_be_read(fault_server: FaultServer, client: HttpClient) -> None:
+    fault_server.route("/login", status(401, b'{"error": "AuthenticationRequired"}'))
+    with pytest.raises(FetchError, match="POST .* returned HTTP 401"):
+        client.post(fault_server.url("/login"), json={})
+    answer = client.post(fault_server.url("/login"), json={}, raise_for_status=False)
+    assert (answer.status, answer.json()) == (401, {"error": "AuthenticationRequired"})
+
+
+def test_post_answer_is_capped(fault_server: FaultServer, client: HttpClient) -> None:
+    fault_server.route("/big", oversize(FAST.max_bytes + 1))
+    with pytest.raises(ResponseTooLarge, match="POST"):
+        client.post(fault_server.url("/big"), json={})

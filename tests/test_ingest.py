@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from listening.checks import tasks_succeeded
 from listening.config import load_config
 from listening.http import HttpClient, Politeness
 from listening.ingest import run_ingest
 from listening.pipeline import DEMO_CONFIG
 from listening.replay.server import ReplayServer
 from listening.snapshots import REPOLL_AGES
-from listening.store import Store, cursors, engagement_snapshots, mentions
+from listening.store import Store, cursors, engagement_snapshots, mentions, task_health
+from listening.utc import as_utc
 from tests.conftest import NOW
 from tests.fault_server import FaultServer, fault_server, fixture, status  # noqa: F401
 
@@ -127,6 +129,12 @@ brands:
     assert good.new > 0 and not good.error
     assert store.count(mentions) == good.new
     assert store.read_cursor("rss", broken.key) is None, "a failed source must not move its cursor"
+    with store.engine.connect() as conn:  # each task's outcome is kept for the operator checks
+        health = {r.key: r for r in conn.execute(sa.select(task_health))}
+    assert "503" in health[broken.key].error and health[broken.key].succeeded_at is None
+    assert health[good.key].error is None and health[good.key].succeeded_at is not None
+    check = tasks_succeeded(store, [(t.source, t.key) for t in report.tasks], now=as_utc(health[good.key].attempted_at))
+    assert check.failing == (broken.key,) and "HTTP 503" in check.rows[0]["why"]
 
 
 def test_a_new_brand_and_feed_in_the_config_show_up_after_the_next_run(home: Path, tmp_path: Path, fault_server: FaultServer) -> None:

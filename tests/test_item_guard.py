@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 
 from listening.errors import ListeningError
@@ -65,8 +64,11 @@ def _hn_unique(hit: Any, n: int) -> Any:
     return {**hit, "objectID": f"bad{n}"}
 
 
-def _reddit_token(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+def _reddit_oauth(server: FaultServer) -> RedditOAuthSearch:
+    """The OAuth search with its token endpoint on the same local server (the POST goes through the client)."""
+    server.route("/api/v1/access_token", ok(b'{"access_token": "t", "expires_in": 3600}', "application/json"))
+    return RedditOAuthSearch("acme", base_url=server.base_url, max_pages=1,
+                             auth=ClientCredentials(token_url=server.url("/api/v1/access_token")))
 
 
 def _single_page_hn(payload: Any) -> None:
@@ -122,9 +124,7 @@ CASES: dict[str, Case] = {
         "reddit_oauth_search_acme.json", "/search", lambda p: p["data"]["children"],
         lambda c, n: {**c, "data": {**c["data"], "name": f"t3_bad{n}"}},
         [{"created_utc": 1e20}, {"created_utc": "2026-11-24"}, {"score": 10**30}, {"created_utc": float("nan")}],
-        lambda s: RedditOAuthSearch("acme", base_url=s.base_url, max_pages=1,
-                                    auth=ClientCredentials(token_url="https://reddit.test/token",
-                                                           transport=httpx.MockTransport(_reddit_token))),
+        _reddit_oauth,
         wrap=lambda item: item["data"], prepare=lambda p: p["data"].update(after=None),
     ),
 }

@@ -10,6 +10,8 @@ import argparse
 import csv
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,8 @@ from listening.nlp import cli
 from listening.home import listening_home
 from listening.nlp.convert import _is_complete, ensure_encoder
 from listening.nlp.encoder import Encoder
-from listening.nlp.scoring import DEFAULT_MODEL_DIR, Scorer, get_scorer
+from listening.errors import ModelError
+from listening.nlp.scoring import DEFAULT_MODEL_DIR, Scorer, get_scorer, model_id_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nlp"
 PINS = json.loads((FIXTURES / "encoder_pins.json").read_text(encoding="utf-8"))
@@ -393,3 +396,19 @@ def test_finetuned_model_scores_exactly_as_trained_and_resumes(
     printed = capsys.readouterr().out
     expected = config["validation_metrics"]["all"]
     assert f"{expected['accuracy'] * 100:.1f}" in printed and f"{expected['macro_f1'] * 100:.1f}" in printed
+
+
+def test_model_id_is_read_from_the_config_without_loading_weights(scorer: Scorer, home: Path) -> None:
+    """The Dagster layer asks for the id only (which texts are scored); it must be the loaded scorer's id."""
+    assert model_id_of(None, home) == scorer.model_id
+    probe = ("import sys; from listening.nlp.scoring import model_id_of; print(model_id_of()); "
+             "print(sorted(m for m in ('torch', 'transformers', 'safetensors') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "LISTENING_HOME": str(home)}).stdout.splitlines()
+    assert out == [scorer.model_id, "[]"]
+
+
+def test_model_id_of_a_classifier_needs_no_download(tmp_path: Path) -> None:
+    assert model_id_of("org/some-classifier") == "hf:org/some-classifier+topics-t0.86"
+    with pytest.raises(ModelError, match="does not exist"):
+        model_id_of(str(tmp_path / "missing"))

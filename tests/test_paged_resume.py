@@ -14,7 +14,6 @@ import math
 from collections.abc import Callable
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from listening.http import HttpClient
@@ -84,9 +83,9 @@ def reddit(server: FaultServer) -> Connector:
         return reply({"data": {"children": children, "after": f"t3_{rows[-1]}" if rows and rows[-1] < N - 1 else None}})
 
     server.route("/search", dynamic(respond))
-    token = httpx.MockTransport(lambda request: httpx.Response(200, json={"access_token": "t", "expires_in": 3600}))
+    token = server.route("/api/v1/access_token", ok(b'{"access_token": "t", "expires_in": 3600}', "application/json"))
     return RedditOAuthSearch("acme", base_url=server.base_url, limit=PER_PAGE, max_pages=3,
-                             auth=ClientCredentials(token_url="https://reddit.test/token", transport=token))
+                             auth=ClientCredentials(token_url=token))
 
 
 def naver(server: FaultServer) -> Connector:

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from dagster_project.assets.reach import reach_changes as reach_asset
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, wired
 from listening.config import load_config
 from listening.pipeline import DEMO_CONFIG
 from listening.reach import stored_changes, track_reach
@@ -132,7 +132,7 @@ def test_old_changes_are_not_posted(store: Store, config, walked) -> None:
 
 def test_the_asset_shows_changes_chart_and_attribution(store: Store, walked, home: Path) -> None:
     url = str(store.engine.url)
-    result = dg.materialize([reach_asset], resources={"listening": ListeningResource(database_url=url)})
+    result = dg.materialize([reach_asset], resources=wired(ListeningResource(database_url=url)))
     assert result.success
     meta = result.asset_materializations_for_node("reach_changes")[0].metadata
     assert meta["platform_changes"].value == 3 and meta["account_changes"].value == 1

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from dagster_project.assets.retention import data_retention
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, wired
 from listening.config import ListeningConfig, Retention, load_config
 from listening.errors import ConfigError
 from listening.ingest import _store_result, IngestReport, TaskReport
@@ -165,7 +165,7 @@ def test_the_cycle_step_prunes_with_the_configured_setting(home: Path, monkeypat
     monkeypatch.setenv("LISTENING_REPLAY_NOW", NOW.isoformat())
     store = Store.open()
     store_mentions(store, [mention(i, i * 3) for i in range(20)])
-    result = dg.materialize([data_retention], resources={"listening": ListeningResource(config_path=str(path))})
+    result = dg.materialize([data_retention], resources=wired(ListeningResource(config_path=str(path))))
     assert result.success
     meta = result.asset_materializations_for_node("data_retention")[0].metadata
     assert meta["mentions_deleted"].value == 9 and meta["raw_cleared"].value == 8

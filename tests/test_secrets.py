@@ -33,7 +33,7 @@ from dagster_project.assets.ingest import source_assets
 from dagster_project.assets.mentions import mentions as mentions_asset
 from dagster_project.assets.retention import data_retention
 from dagster_project.assets.scoring import scored_mentions
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, wired
 from listening.alerts import Alert, AlertExplanation, Post, SqlRepository
 from listening.cli import main
 from listening.config import load_config
@@ -228,7 +228,7 @@ def test_a_run_with_every_secret_set_leaks_none(pg_url: str, home: Path, servers
 
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize([*source_assets, mentions_asset, scored_mentions, crisis_signals, crisis_alerts, data_retention],
-                            resources={"listening": ListeningResource(config_path=str(path))}, instance=instance)
+                            resources=wired(ListeningResource(config_path=str(path))), instance=instance)
     assert result.success
     cli_code = main(["fetch", "--config", str(path), "-q"])
 

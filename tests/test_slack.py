@@ -21,6 +21,20 @@ from listening.slack import (  # noqa: E402
 waits: list[float] = []
 
 
+class Clock:
+    """The client's clock, moved on by its own waits: back-off is recorded, never slept."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        waits.append(seconds)
+        self.t += seconds
+
+    def now(self) -> float:
+        return self.t
+
+
 @pytest.fixture
 def slack():
     with SlackServer() as server:
@@ -30,7 +44,8 @@ def slack():
 def bot(server: SlackServer, token: str = BOT_TOKEN, **kw) -> SlackClient:
     """A bot-mode client against the local server that records back-off waits instead of sleeping."""
     cfg = SlackConfig(bot_token=token, channel="#crisis", base_url=server.api_url, **kw)
-    return SlackClient(cfg, sleep=waits.append)
+    clock = Clock()
+    return SlackClient(cfg, sleep=clock.sleep, clock=clock.now)
 
 
 @pytest.fixture(autouse=True)
@@ -110,16 +125,17 @@ def test_429_is_retried_after_the_advertised_wait(slack):
 
 def test_500_is_retried_with_backoff_then_gives_up(slack):
     slack.fail_next(10, status=500)
-    with bot(slack, max_retries=2) as client, pytest.raises(DeliveryError, match="HTTP 500 after 3 attempts"):
+    with bot(slack, max_retries=2) as client, pytest.raises(DeliveryError, match="after 3 attempts: HTTP 500"):
         client.post("x", [section("y")])
     assert waits == [1.0, 2.0]
 
 
-def test_retry_after_is_bounded(slack):
+def test_retry_after_beyond_max_wait_is_not_waited_for(slack):
+    """The shared policy: a server asking for more than the cap fails now; the alert stays pending for the next run."""
     slack.fail_next(1, status=429, retry_after="3600")
-    with bot(slack, max_wait=5.0) as client:
+    with bot(slack, max_wait=5.0) as client, pytest.raises(DeliveryError, match="retry after 3600s"):
         client.post("x", [section("y")])
-    assert waits == [5.0]
+    assert waits == [] and len(slack.received) == 1
 
 
 def test_bad_token_error_never_contains_the_token(slack, caplog):
@@ -138,7 +154,8 @@ def test_webhook_url_never_leaks_in_errors_or_logs(slack, caplog):
     cfg = SlackConfig(webhook_url=slack.webhook_url, max_retries=1)
     with SlackClient(cfg, sleep=waits.append) as client, pytest.raises(DeliveryError) as info:
         client.post("x", [section("y")])
-    assert WEBHOOK_PATH not in str(info.value) and info.value.__cause__ is None
+    assert "after 2 attempts: HTTP 503" in str(info.value) and info.value.__cause__ is None
+    assert WEBHOOK_PATH not in str(info.value) and slack.url not in str(info.value)
     assert WEBHOOK_PATH not in caplog.text and WEBHOOK_PATH not in repr(cfg)
 
 

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-import httpx
 import pytest
 
 from listening.errors import ConfigError, FetchError, ParseError
@@ -124,19 +123,19 @@ def test_xrpc_error_shape_is_a_parse_error(fault_server: FaultServer, client: Ht
 
 
 class Login:
-    """``createSession`` emulator (a POST) on an httpx mock transport."""
+    """``createSession`` emulator (a POST) on the local server, reached through the shared client."""
 
     def __init__(self, status: int = 200) -> None:
         self.status = status
         self.bodies: list[dict] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(json.loads(request.content))
+    def __call__(self, request: Recorded) -> Reply:
+        self.bodies.append(json.loads(request.body))
         if self.status != 200:
-            return httpx.Response(self.status, json={"error": "AuthenticationRequired",
-                                                     "message": "Invalid identifier or password"})
-        return httpx.Response(200, json={"accessJwt": "jwt-1", "refreshJwt": "r", "handle": "me.bsky.social",
-                                         "did": "did:plc:me"})
+            return Reply(self.status, json.dumps({"error": "AuthenticationRequired",
+                                                  "message": "Invalid identifier or password"}).encode())
+        return Reply(200, json.dumps({"accessJwt": "jwt-1", "refreshJwt": "r", "handle": "me.bsky.social",
+                                      "did": "did:plc:me"}).encode(), {"Content-Type": JSON})
 
 
 def search_pages(request: Recorded) -> Reply:
@@ -146,8 +145,7 @@ def search_pages(request: Recorded) -> Reply:
 
 
 def searcher(server: FaultServer, login: Login) -> BlueskySearch:
-    auth = AppPassword(session_url="https://bsky.test/xrpc/com.atproto.server.createSession",
-                       transport=httpx.MockTransport(login))
+    auth = AppPassword(session_url=server.route("/xrpc/com.atproto.server.createSession", dynamic(login)))
     server.route(SEARCH, dynamic(search_pages))
     return BlueskySearch("acme", base_url=server.base_url, auth=auth)
 

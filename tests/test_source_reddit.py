@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-import httpx
 import pytest
 
 from listening.errors import ConfigError, FetchError, ParseError
@@ -63,18 +62,18 @@ def test_atom_entry_without_t3_id_is_skipped(fault_server: FaultServer, client: 
 
 
 class TokenEndpoint:
-    """``/api/v1/access_token`` emulator (a POST) on an httpx mock transport."""
+    """``/api/v1/access_token`` emulator (a POST) on the local server, reached through the shared client."""
 
     def __init__(self, status: int = 200) -> None:
         self.status = status
-        self.requests: list[httpx.Request] = []
+        self.requests: list[Recorded] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: Recorded) -> Reply:
         self.requests.append(request)
         if self.status != 200:
-            return httpx.Response(self.status, json={"message": "Unauthorized", "error": self.status})
-        return httpx.Response(200, json={"access_token": "tok-1", "token_type": "bearer", "expires_in": 86400,
-                                         "scope": "*"})
+            return Reply(self.status, json.dumps({"message": "Unauthorized", "error": self.status}).encode())
+        return Reply(200, json.dumps({"access_token": "tok-1", "token_type": "bearer", "expires_in": 86400,
+                                      "scope": "*"}).encode(), {"Content-Type": "application/json"})
 
 
 @pytest.fixture
@@ -90,8 +89,7 @@ def oauth(server: FaultServer, endpoint: TokenEndpoint) -> RedditOAuthSearch:
         return Reply(200, body, {"Content-Type": "application/json; charset=UTF-8"})
 
     server.route("/search", dynamic(respond))
-    auth = ClientCredentials(token_url="https://reddit.test/api/v1/access_token",
-                             transport=httpx.MockTransport(endpoint))
+    auth = ClientCredentials(token_url=server.route("/api/v1/access_token", dynamic(endpoint)))
     return RedditOAuthSearch("acme", base_url=server.base_url, auth=auth)
 
 
@@ -122,7 +120,7 @@ def test_oauth_token_is_client_credentials_and_reused(fault_server: FaultServer,
     search.fetch(client, now=NOW)
     search.fetch(client, now=NOW)
     (request,) = endpoint.requests
-    assert request.method == "POST" and request.content == b"grant_type=client_credentials"
+    assert request.method == "POST" and request.body == b"grant_type=client_credentials"
     assert request.headers["authorization"].startswith("Basic ") and "listening/" in request.headers["user-agent"]
 
 

@@ -5,12 +5,9 @@ import os
 import dagster as dg
 
 from listening.alerts import SqlRepository, alerts_table, deliver, describe_markdown, headline
-from listening.nlp.scoring import get_scorer
-from listening.pipeline import now
 from listening.render import clean, md_escape, safe_link
-from listening.slack import SlackClient
 from listening.watch import watch
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ClockResource, ListeningResource, ModelResource, SlackResource
 
 #: Alerts whose whole explanation the `crisis_alerts` metadata shows (open ones first, then the newest).
 DETAILED = 5
@@ -28,9 +25,9 @@ def _md_link(url: str, label: str) -> str:
 @dg.asset(group_name="crisis", deps=["scored_mentions"], kinds={"python", "sql"},
           description="Feeds the completed 5–15 minute buckets of every brand's negative mentions to its detector "
           "(learned daily/weekly rhythm, count statistics, sustained-rise rule) and opens, updates or resolves alert episodes.")
-def crisis_signals(listening: ListeningResource) -> dg.MaterializeResult:
+def crisis_signals(listening: ListeningResource, model: ModelResource, clock: ClockResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
-    report = watch(config, store, get_scorer().model_id, now=now())
+    report = watch(config, store, model.model_id(), now=clock.now())
     return dg.MaterializeResult(metadata={
         "buckets_fed": dg.MetadataValue.json(report.buckets_fed),
         "alert_changes": dg.MetadataValue.int(len(report.changed)),
@@ -43,14 +40,15 @@ def crisis_signals(listening: ListeningResource) -> dg.MaterializeResult:
           description="Posts own-brand alerts to Slack (one thread per episode: opened, updates, resolved), each state "
           "exactly once; with or without Slack, the metadata shows every recent alert's whole explanation (peak, "
           "duration, total, languages, sources, terms, linked posts), as `listening alerts show KEY` does.")
-def crisis_alerts(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
+def crisis_alerts(context: dg.AssetExecutionContext, listening: ListeningResource,
+                  slack: SlackResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
     repo = SqlRepository(store)
-    slack = SlackClient.from_env()
+    client = slack.client()
     posted: list[tuple[str, str]] = []
-    if slack is not None:
-        with slack:
-            posted = deliver(repo, slack, brands={b.key for b in config.brands if b.own},
+    if client is not None:
+        with client:
+            posted = deliver(repo, client, brands={b.key for b in config.brands if b.own},
                              ui_url=os.environ.get("LISTENING_UI_URL", "").strip())
     else:
         context.log.info("Slack is not configured (LISTENING_SLACK_WEBHOOK_URL or LISTENING_SLACK_BOT_TOKEN); alerts are kept in the store")
@@ -59,7 +57,7 @@ def crisis_alerts(context: dg.AssetExecutionContext, listening: ListeningResourc
     return dg.MaterializeResult(metadata={
         "open_alerts": dg.MetadataValue.int(sum(a.state != "resolved" for a in recent)),
         "posted_now": dg.MetadataValue.int(len(posted)),
-        "slack": dg.MetadataValue.text("configured" if slack else "not configured"),
+        "slack": dg.MetadataValue.text("configured" if client else "not configured"),
         "recent_alerts": dg.MetadataValue.md("```\n" + alerts_table(recent, escape=lambda s: clean(s, 60)) + "\n```" if recent else "none"),
         "alert_details": dg.MetadataValue.md("\n\n".join(describe_markdown(a, escape=_md, link=_md_link) for a in detailed) or "none"),
     })

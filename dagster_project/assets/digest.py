@@ -3,8 +3,7 @@
 import dagster as dg
 
 from listening.digest import deliver_digest, embedded_markdown, partition_to_week, weekly_digest, write_digest
-from listening.nlp.scoring import get_scorer
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, ModelResource, SlackResource
 
 weekly = dg.WeeklyPartitionsDefinition(start_date="2025-01-06", day_offset=1)
 
@@ -15,14 +14,15 @@ weekly = dg.WeeklyPartitionsDefinition(start_date="2025-01-06", day_offset=1)
           "$LISTENING_HOME/digests (the same document `listening digest` writes), posted to Slack once per week when Slack "
           "is configured (a failed post stays pending and is retried by the next run, never failing the asset). A week that "
           "ended before the store's first mention fails with that reason.")
-def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
+def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: ListeningResource, model: ModelResource,
+                             slack: SlackResource) -> dg.MaterializeResult:
     week = partition_to_week(context.partition_key)
     store = listening.store()
-    digest = weekly_digest(store, listening.config(), week, get_scorer().model_id)
+    digest = weekly_digest(store, listening.config(), week, model.model_id())
     files = write_digest(digest)
-    slack = deliver_digest(store, digest, files.html)
-    log = context.log.warning if slack.status == "pending" else context.log.info
-    log(f"digest {week}: {files.html}; Slack: {slack.describe()}")
+    posted = deliver_digest(store, digest, files.html, slack.env())
+    log = context.log.warning if posted.status == "pending" else context.log.info
+    log(f"digest {week}: {files.html}; Slack: {posted.describe()}")
     figures = digest.key_figures()
     return dg.MaterializeResult(metadata={
         "week": dg.MetadataValue.text(week),
@@ -35,6 +35,6 @@ def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: Liste
         "competitor_posts": dg.MetadataValue.int(figures["competitor_posts"]),
         "html": dg.MetadataValue.path(str(files.html)),
         "markdown": dg.MetadataValue.path(str(files.markdown)),
-        "slack": dg.MetadataValue.text(slack.describe()),
+        "slack": dg.MetadataValue.text(posted.describe()),
         "digest": dg.MetadataValue.md(embedded_markdown(digest)),
     })

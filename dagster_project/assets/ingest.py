@@ -4,10 +4,9 @@
 import dagster as dg
 
 from listening.ingest import run_ingest
-from listening.pipeline import now
 from listening.render import clean, md_escape, mentions_markdown
 from listening.sources.plan import SOURCE_KINDS
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ClockResource, ListeningResource
 
 DESCRIPTIONS = {
     "rss": "Company blogs, press rooms and release feeds (RSS/Atom) of the brands in the config.",
@@ -27,9 +26,10 @@ DESCRIPTIONS = {
 def _source_asset(kind: str) -> dg.AssetsDefinition:
     @dg.asset(name=f"{kind}_mentions", group_name="ingest", description=DESCRIPTIONS[kind], kinds={"python", "sql"},
               retry_policy=dg.RetryPolicy(max_retries=2, delay=10, jitter=dg.Jitter.PLUS_MINUS))
-    def source_mentions(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
+    def source_mentions(context: dg.AssetExecutionContext, listening: ListeningResource,
+                        clock: ClockResource) -> dg.MaterializeResult:
         with listening.session() as s:
-            report = run_ingest(s.config, s.store, s.client, sources=[kind], now=now)
+            report = run_ingest(s.config, s.store, s.client, sources=[kind], now=clock.now)
         for task in report.failed:
             context.log.warning("source task %s failed: %s", task.key, task.error)
         return dg.MaterializeResult(metadata={

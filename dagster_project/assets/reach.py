@@ -2,10 +2,8 @@
 
 import dagster as dg
 
-from listening.pipeline import now
 from listening.reach import ReachConfig, changes_markdown, track_reach
-from listening.slack import SlackClient
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ClockResource, ListeningResource, SlackResource
 
 
 @dg.asset(group_name="reach", deps=["mastodon_mentions", "bluesky_mentions"], kinds={"python", "sql", "slack"},
@@ -14,16 +12,17 @@ from dagster_project.resources import ListeningResource
           "changes found by change-point detection and attributed to the platform (competitors moved too: an "
           "algorithm change) or to the account (its own content). Table reach_changes; a Slack notice for "
           "platform-wide changes and own-account changes when Slack is configured.")
-def reach_changes(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
+def reach_changes(context: dg.AssetExecutionContext, listening: ListeningResource, slack: SlackResource,
+                  clock: ClockResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
-    slack = SlackClient.from_env()
-    if slack is None:
+    client = slack.client()
+    if client is None:
         context.log.info("Slack is not configured (LISTENING_SLACK_WEBHOOK_URL or LISTENING_SLACK_BOT_TOKEN); "
                          "reach changes are kept in the store")
-        report = track_reach(store, config, now=now())
+        report = track_reach(store, config, now=clock.now())
     else:
-        with slack:
-            report = track_reach(store, config, now=now(), slack=slack)
+        with client:
+            report = track_reach(store, config, now=clock.now(), slack=client)
     for key in report.failed:
         context.log.warning("reach notice %s was not posted; the next run retries it", key)
     return dg.MaterializeResult(metadata={
@@ -36,6 +35,6 @@ def reach_changes(context: dg.AssetExecutionContext, listening: ListeningResourc
         "accounts": dg.MetadataValue.int(report.accounts),
         "posts_measured": dg.MetadataValue.int(report.posts),
         "snapshots": dg.MetadataValue.int(report.snapshots),
-        "slack": dg.MetadataValue.text("configured" if slack else "not configured"),
+        "slack": dg.MetadataValue.text("configured" if client else "not configured"),
         "notices_posted": dg.MetadataValue.int(len(report.posted)),
     })

@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from listening.pipeline import now
 from listening.retention import apply_retention
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ClockResource, ListeningResource
 
 
 @dg.asset(group_name="mentions", deps=["crisis_signals"], kinds={"sql"},
@@ -12,9 +11,10 @@ from dagster_project.resources import ListeningResource
           "deletes mentions (and their scores and skipped-item records) older than `mention_days`. Hourly counts are "
           "completed first and kept, like alerts, reach changes and digests. Without a setting nothing is deleted. "
           "Then refreshes the store's query-planner statistics (SQLite).")
-def data_retention(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
+def data_retention(context: dg.AssetExecutionContext, listening: ListeningResource,
+                   clock: ClockResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
-    report = apply_retention(store, config.retention, now=now())
+    report = apply_retention(store, config.retention, now=clock.now())
     store.refresh_statistics()
     if not (config.retention.raw_days or config.retention.mention_days):
         context.log.info("no retention configured (retention.raw_days / retention.mention_days): nothing is deleted")

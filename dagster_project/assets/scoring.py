@@ -3,10 +3,8 @@
 import dagster as dg
 
 from listening.enrich import FETCH_LAG, MIX_DAYS, EnrichReport, Slice, score_new, score_pending
-from listening.pipeline import now
-from listening.nlp.scoring import get_scorer
 from dagster_project.partitions import brand_day
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ClockResource, ListeningResource, ModelResource
 
 
 def _mix_table(mix: dict) -> str:
@@ -37,8 +35,9 @@ def _evidence(report: EnrichReport, window: str, looked_at: str) -> dict[str, dg
           description="Sentiment (negative/neutral/positive with probabilities) and topic per mention from the "
           "multilingual encoder + heads; only texts not yet scored by the current model are scored, among the "
           "mentions fetched since the previous run (every mention on a model's first run and once a day).")
-def scored_mentions(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
-    report, full = score_new(listening.store(), get_scorer(), now=now(),
+def scored_mentions(context: dg.AssetExecutionContext, listening: ListeningResource, model: ModelResource,
+                    clock: ClockResource) -> dg.MaterializeResult:
+    report, full = score_new(listening.store(), model.scorer(), now=clock.now(),
                              on_progress=lambda done, total: context.log.info("scored %d/%d texts", done, total))
     looked_at = ("every stored mention (first run of this model, or the daily sweep)" if full
                  else f"mentions fetched since the previous run, less {FETCH_LAG}")
@@ -49,11 +48,12 @@ def scored_mentions(context: dg.AssetExecutionContext, listening: ListeningResou
           description="Scores for one brand's mentions published on one day (brand × day partitions). Backfill a "
           "range to score history in parallel, e.g. after switching models: the `scoring` pool caps how many "
           "partitions score at once; texts already scored by the current model are skipped.")
-def brand_day_scores(context: dg.AssetExecutionContext, listening: ListeningResource) -> dg.MaterializeResult:
+def brand_day_scores(context: dg.AssetExecutionContext, listening: ListeningResource, model: ModelResource,
+                     clock: ClockResource) -> dg.MaterializeResult:
     key = context.partition_key.keys_by_dimension
     window = context.partition_time_window
     where = Slice(brand=key["brand"], since=window.start, until=window.end)
-    report = score_pending(listening.store(), get_scorer(), where=where, now=now(),
+    report = score_pending(listening.store(), model.scorer(), where=where, now=clock.now(),
                            on_progress=lambda done, total: context.log.info("scored %d/%d texts", done, total))
     return dg.MaterializeResult(metadata=_evidence(
         report, f"{key['brand']}, published {window.start:%Y-%m-%d} (UTC)", "this brand's mentions of this day"))

@@ -98,9 +98,9 @@ def digest_command(week: str, lang: str | None = None, out_dir: Path | None = No
         store = open_store()
         check_week(store, config, week, clock())
         if model_id is None:
-            from listening.nlp.scoring import get_scorer
+            from listening.nlp.scoring import model_id_of
 
-            model_id = get_scorer().model_id
+            model_id = model_id_of()  # read from the model's config: the digest only reads stored scores
         digest = weekly_digest(store, config, week, model_id, lang=lang)
         if out_dir is None:
             out_dir = default_out_dir() if digest.lang == config.project.digest_language else default_out_dir() / digest.lang

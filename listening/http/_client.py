@@ -163,59 +163,80 @@ class HttpClient:
             request_headers["If-None-Match"] = etag
         if last_modified:
             request_headers["If-Modified-Since"] = last_modified
+        response = self._send("GET", url, params=params, headers=request_headers)
+        if response.not_modified:
+            response = _with_validators(response, etag, last_modified)
+        return response
+
+    def post(
+        self,
+        url: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        raise_for_status: bool = True,
+    ) -> Response:
+        """POST ``url`` under the same policy as :meth:`get` (timeouts, retries, ``Retry-After``, cap, redaction).
+
+        A redirect is not followed (the body may carry credentials) and fails. With ``raise_for_status``
+        false, a 4xx (other than 429) comes back as a :class:`Response`, so callers can read an API's reason.
+        """
+        return self._send("POST", url, json=json, data=data, content=content, headers=headers,
+                          raise_for_status=raise_for_status)
+
+    def _send(self, method: str, url: str, *, raise_for_status: bool = True, **parts: Any) -> Response:
+        """One request under the policy: bounded retries of timeouts, network errors and 429/5xx."""
         try:
-            request = self._client.build_request("GET", url, params=params, headers=request_headers)
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+            request = self._client.build_request(method, url, **parts)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, TypeError) as exc:
             raise FetchError(f"invalid URL {redact_url(url)}: {redact_text(str(exc))}", url=redact_url(url)) from exc
-        shown = redact_url(str(request.url))
+        shown = f"{method} {redact_url(str(request.url))}"
         retry = self.policy.retry
         for attempt in range(1, retry.attempts + 1):
             try:
-                response = self._attempt(request, shown)
+                response = self._attempt(request, shown, raise_for_status)
             except _Retryable as failure:
                 if attempt == retry.attempts:
                     raise FetchError(
-                        f"GET {shown} failed after {attempt} attempts: {failure.reason}",
-                        url=shown,
+                        f"{shown} failed after {attempt} attempts: {failure.reason}",
+                        url=_url_of(shown),
                         status=failure.status,
                     ) from failure.__cause__
-                wait = self._wait_for(failure, attempt, shown, request.url.host)
-                logger.warning(
-                    "GET %s: %s; retry %d/%d in %.2fs", shown, failure.reason, attempt, retry.attempts - 1, wait
-                )
+                wait = self._wait_for(failure, shown, attempt, request.url.host)
+                logger.warning("%s: %s; retry %d/%d in %.2fs", shown, failure.reason, attempt, retry.attempts - 1, wait)
                 self._sleep(wait)
                 continue
-            if response.not_modified:
-                response = _with_validators(response, etag, last_modified)
             return replace(response, attempts=attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _wait_for(self, failure: _Retryable, attempt: int, shown: str, host: str) -> float:
+    def _wait_for(self, failure: _Retryable, shown: str, attempt: int, host: str) -> float:
         retry = self.policy.retry
         if failure.retry_after is None:
             return retry.delay(attempt, self._rng)
         if failure.retry_after > retry.max_retry_after:
             raise FetchError(
-                f"GET {shown}: server asked to retry after {failure.retry_after:.0f}s, more than the "
+                f"{shown}: server asked to retry after {failure.retry_after:.0f}s, more than the "
                 f"policy's cap of {retry.max_retry_after:.0f}s (Retry.max_retry_after); try again later",
-                url=shown,
+                url=_url_of(shown),
                 status=failure.status,
             )
         self._gate.defer(host, failure.retry_after)
         return failure.retry_after
 
-    def _attempt(self, request: httpx.Request, shown: str) -> Response:
+    def _attempt(self, request: httpx.Request, shown: str, raise_for_status: bool = True) -> Response:
         with self._gate.slot(request.url.host), _deadline.deadline(self.policy.timeout.total) as deadline:
             started = self._clock()
             try:
-                resp = self._client.send(request, stream=True)
+                resp = self._client.send(request, stream=True, follow_redirects=request.method == "GET")
                 try:
-                    return self._read(resp, shown, started)
+                    return self._read(resp, shown, started, raise_for_status)
                 finally:
                     resp.close()
             except httpx.TooManyRedirects as exc:
                 raise FetchError(
-                    f"GET {shown}: more than {self.policy.max_redirects} redirects (loop?)", url=shown
+                    f"{shown}: more than {self.policy.max_redirects} redirects (loop?)", url=_url_of(shown)
                 ) from exc
             except httpx.TimeoutException as exc:
                 if deadline.hit:
@@ -224,25 +245,28 @@ class HttpClient:
             except _RETRY_EXCEPTIONS as exc:
                 raise _Retryable(f"{type(exc).__name__}: {redact_text(str(exc)) or 'no detail'}") from exc
             except httpx.HTTPError as exc:
-                raise FetchError(f"GET {shown}: {type(exc).__name__}: {redact_text(str(exc))}", url=shown) from exc
+                raise FetchError(f"{shown}: {type(exc).__name__}: {redact_text(str(exc))}", url=_url_of(shown)) from exc
 
     def _past_deadline(self, shown: str, progress: str, status: int | None = None) -> FetchError:
         """Not retried: a server that trickles once trickles again."""
         return FetchError(
-            f"GET {shown}: response not complete after {self.policy.timeout.total:g}s ({progress}; Timeouts.total)",
-            url=shown,
+            f"{shown}: response not complete after {self.policy.timeout.total:g}s ({progress}; Timeouts.total)",
+            url=_url_of(shown),
             status=status,
         )
 
-    def _read(self, resp: httpx.Response, shown: str, started: float) -> Response:
+    def _read(self, resp: httpx.Response, shown: str, started: float, raise_for_status: bool = True) -> Response:
         status = resp.status_code
         if status in RETRY_STATUSES:
             retry_after = parse_retry_after(resp.headers.get("retry-after"))
             raise _Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
         if status == 304:
             return _response(resp, b"", self._clock() - started, not_modified=True)
-        if status >= 400:
-            raise FetchError(f"GET {shown} returned HTTP {status}", url=shown, status=status)
+        if resp.is_redirect:
+            raise FetchError(f"{shown} answered a redirect (HTTP {status}); not followed for a {resp.request.method}",
+                             url=_url_of(shown), status=status)
+        if status >= 400 and raise_for_status:
+            raise FetchError(f"{shown} returned HTTP {status}", url=_url_of(shown), status=status)
         body = self._read_capped(resp, shown, started)
         return _response(resp, body, self._clock() - started)
 
@@ -254,8 +278,8 @@ class HttpClient:
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise ResponseTooLarge(
-                f"GET {shown}: Content-Length {declared} exceeds the {cap}-byte cap (HttpPolicy.max_bytes)",
-                url=shown,
+                f"{shown}: Content-Length {declared} exceeds the {cap}-byte cap (HttpPolicy.max_bytes)",
+                url=_url_of(shown),
                 status=resp.status_code,
             )
         chunks: list[bytes] = []
@@ -266,8 +290,8 @@ class HttpClient:
                 raise self._past_deadline(shown, f"{size} bytes so far", resp.status_code)
             if size > cap:
                 raise ResponseTooLarge(
-                    f"GET {shown}: body passed the {cap}-byte cap after decoding (HttpPolicy.max_bytes)",
-                    url=shown,
+                    f"{shown}: body passed the {cap}-byte cap after decoding (HttpPolicy.max_bytes)",
+                    url=_url_of(shown),
                     status=resp.status_code,
                 )
             chunks.append(chunk)
@@ -276,7 +300,8 @@ class HttpClient:
 
 def _response(resp: httpx.Response, body: bytes, elapsed: float, *, not_modified: bool = False) -> Response:
     headers = {k.lower(): v for k, v in resp.headers.items()}
-    logger.debug("GET %s -> %d (%d bytes, %.3fs)", redact_url(str(resp.url)), resp.status_code, len(body), elapsed)
+    logger.debug("%s %s -> %d (%d bytes, %.3fs)", resp.request.method, redact_url(str(resp.url)), resp.status_code,
+                 len(body), elapsed)
     return Response(
         status=resp.status_code,
         url=str(resp.url),
@@ -287,6 +312,11 @@ def _response(resp: httpx.Response, body: bytes, elapsed: float, *, not_modified
         not_modified=not_modified,
         elapsed=elapsed,
     )
+
+
+def _url_of(shown: str) -> str:
+    """The (redacted) URL of a ``"METHOD url"`` label, for :attr:`FetchError.url`."""
+    return shown.partition(" ")[2]
 
 
 def _with_validators(response: Response, etag: str | None, last_modified: str | None) -> Response:

@@ -98,6 +98,13 @@ def _encoder_id(path: Path) -> str:
     return path.name
 
 
+def installed_encoder_id(home: Path | None = None) -> str:
+    """The id of the converted encoder under ``$LISTENING_HOME`` (what :meth:`Encoder.default` loads), without loading it."""
+    from listening.nlp.convert import ENCODER_DIR_NAME, listening_home
+
+    return _encoder_id(listening_home(home) / "models" / ENCODER_DIR_NAME)
+
+
 def bf16_is_fast() -> bool:
     """bf16 autocast only pays off with native bf16 units (AVX512-BF16/AMX).
 

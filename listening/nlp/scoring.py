@@ -8,6 +8,7 @@ negative/neutral/positive. Topics always use the same pass's embeddings.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -19,11 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from listening.errors import ModelError
-from listening.nlp.adapter import load_adapter, merge_adapter
-from listening.nlp.encoder import DEFAULT_MAX_LENGTH, Encoder, default_threads, length_sorted_batches, mean_pool, padded
-from listening.nlp.heads import LABEL_NAMES, SentimentHead
+from listening.nlp.adapter import ADAPTER_WEIGHTS, load_adapter, merge_adapter
+from listening.nlp.encoder import (
+    DEFAULT_MAX_LENGTH, Encoder, default_threads, installed_encoder_id, length_sorted_batches, mean_pool, padded,
+)
+from listening.nlp.heads import HEAD_CONFIG, LABEL_NAMES, SentimentHead
 from listening.nlp.labels import normalise_labels
-from listening.nlp.topics import TopicTaxonomy
+from listening.nlp.topics import DEFAULT_TOPIC_THRESHOLD, TopicTaxonomy
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "sentiment"
 #: The model reads a text's first 256 tokens, which never take this many characters in real text;
@@ -198,6 +201,32 @@ class Scorer:
             )
             for p, e, topic in zip(probs, emb, topics, strict=True)
         ]
+
+
+def model_id_of(model: str | Path | None = None, home: Path | None = None) -> str:
+    """The :attr:`Scorer.model_id` that ``model`` scores under, read from its config file: no weights are loaded.
+
+    What a store query needs (which texts this model has scored) without the ~1 GB load and seconds it costs;
+    ``tests/test_nlp_model.py`` checks it against a loaded scorer.
+    """
+    model = str(model or default_model())
+    topics = f"+topics-t{DEFAULT_TOPIC_THRESHOLD:g}"
+    path = Path(model)
+    if SentimentHead.is_head_dir(path):
+        try:
+            config = json.loads((path / HEAD_CONFIG).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot read the sentiment head's config in {path}: {exc}") from exc
+        version = str(config.get("head_version", "unversioned"))
+        encoder_id = str(config.get("encoder_id", "")) or installed_encoder_id(home)
+        if (path / ADAPTER_WEIGHTS).is_file():
+            encoder_id += f"+lora-{config.get('adapter_version', version)}"
+        return f"{encoder_id}+head-{version}{topics}"
+    if model == str(DEFAULT_MODEL_DIR):
+        raise ModelError(f"the bundled sentiment head is missing from {model}; run `listening model train`")
+    if model.startswith((".", "/", "~")) and not path.expanduser().is_dir():
+        raise ModelError(f"model directory {model} does not exist")
+    return f"hf:{path.resolve() if path.is_dir() else model}{topics}"
 
 
 _CACHE: dict[tuple[str, str], Scorer] = {}

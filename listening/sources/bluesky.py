@@ -19,10 +19,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
 from listening.errors import ConfigError, FetchError, ListeningError, ParseError
-from listening.http import HttpClient, Response, redact_url
+from listening.http import HttpClient, Response, redact_url, register_secret
 from listening.mention import Mention
 from listening.utc import as_utc
 from listening.sources.base import Cursor, FetchResult, Skipped
@@ -224,14 +222,12 @@ class BlueskyAuthor:
 class AppPassword:
     """Where the Bluesky login comes from: env var names only, so the value never holds a secret.
 
-    ``transport`` is injectable for tests (``createSession`` is a POST, which
-    the shared GET client does not do).
+    ``createSession`` is a POST through the shared client: same timeouts, retries and redaction as every fetch.
     """
 
     identifier_env: str = "LISTENING_BLUESKY_IDENTIFIER"
     password_env: str = "LISTENING_BLUESKY_APP_PASSWORD"
     session_url: str = BSKY_SESSION_URL
-    transport: httpx.BaseTransport | None = field(default=None, compare=False, repr=False)
 
     @property
     def configured(self) -> bool:
@@ -258,26 +254,22 @@ class AppPassword:
 
     def _login(self, client: HttpClient, identifier: str, password: str) -> str:
         shown = redact_url(self.session_url)
-        policy = client.policy
-        try:
-            with httpx.Client(transport=self.transport, timeout=policy.timeout.to_httpx(),
-                              headers={"User-Agent": policy.user_agent}) as http:
-                resp = http.post(self.session_url, json={"identifier": identifier, "password": password})
-        except httpx.HTTPError as exc:
-            raise FetchError(f"Bluesky login at {shown} failed: {type(exc).__name__}", url=shown) from None
-        if resp.status_code != 200:
+        register_secret(password)
+        resp = client.post(self.session_url, json={"identifier": identifier, "password": password},
+                           raise_for_status=False)
+        if resp.status != 200:
             try:
                 error = str(resp.json().get("error", ""))[:80]
-            except (ValueError, AttributeError):
+            except (ParseError, AttributeError):
                 error = ""
             raise FetchError(
-                f"Bluesky login as {identifier} at {shown} returned HTTP {resp.status_code} {error}".rstrip()
+                f"Bluesky login as {identifier} at {shown} returned HTTP {resp.status} {error}".rstrip()
                 + f"; check {self.password_env} (an app password, not the account password)",
-                url=shown, status=resp.status_code,
+                url=shown, status=resp.status,
             )
         try:
             jwt = resp.json()["accessJwt"]
-        except (ValueError, KeyError, TypeError):
+        except (ParseError, KeyError, TypeError):
             raise ParseError(f"Bluesky login at {shown}: no accessJwt in the answer") from None
         logger.info("bluesky: logged in as %s", identifier)
         return str(jwt)

@@ -10,6 +10,7 @@ secret is read at login and never stored on a connector, logged or raised.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -20,10 +21,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-import httpx
-
 from listening.errors import ConfigError, FetchError, ListeningError, ParseError
-from listening.http import HttpClient, redact_url
+from listening.http import HttpClient, redact_url, register_secret
 from listening.mention import Mention
 from listening.sources.base import Cursor, FetchResult, Skipped
 from listening.sources.items import guarded
@@ -158,12 +157,11 @@ def post_to_mention(data: Any, *, query: str, fetched_at: datetime) -> Mention:
 
 @dataclass(frozen=True, slots=True)
 class ClientCredentials:
-    """Reddit app-only OAuth from env vars (names only here); ``transport`` injectable for tests."""
+    """Reddit app-only OAuth from env vars (names only here); the token POST goes through the shared client."""
 
     client_id_env: str = "LISTENING_REDDIT_CLIENT_ID"
     client_secret_env: str = "LISTENING_REDDIT_CLIENT_SECRET"
     token_url: str = REDDIT_TOKEN_URL
-    transport: httpx.BaseTransport | None = field(default=None, compare=False, repr=False)
 
     @property
     def configured(self) -> bool:
@@ -184,20 +182,17 @@ class ClientCredentials:
             if cached and time.monotonic() < cached[1]:
                 return cached[0]
         shown = redact_url(self.token_url)
-        policy = client.policy
-        try:
-            with httpx.Client(transport=self.transport, timeout=policy.timeout.to_httpx(),
-                              headers={"User-Agent": policy.user_agent}) as http:
-                resp = http.post(self.token_url, data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-        except httpx.HTTPError as exc:
-            raise FetchError(f"Reddit token request to {shown} failed: {type(exc).__name__}", url=shown) from None
-        if resp.status_code != 200:
-            raise FetchError(f"Reddit token request to {shown} returned HTTP {resp.status_code}; check "
-                             f"{self.client_id_env} and {self.client_secret_env}", url=shown, status=resp.status_code)
+        register_secret(secret)
+        basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+        resp = client.post(self.token_url, data={"grant_type": "client_credentials"},
+                           headers={"Authorization": f"Basic {basic}"}, raise_for_status=False)
+        if resp.status != 200:
+            raise FetchError(f"Reddit token request to {shown} returned HTTP {resp.status}; check "
+                             f"{self.client_id_env} and {self.client_secret_env}", url=shown, status=resp.status)
         try:
             answer = resp.json()
             token, lifetime = str(answer["access_token"]), float(answer.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError):
+        except (ParseError, KeyError, TypeError, ValueError):
             raise ParseError(f"Reddit token request to {shown}: no access_token in the answer") from None
         with _tokens_lock:
             _tokens[key] = (token, time.monotonic() + max(0.0, lifetime - 300))

@@ -10,6 +10,7 @@ from listening.store._schema import (
     UtcDateTime,
     alerts,
     brand_hourly,
+    check_states,
     cursors,
     detector_state,
     digest_posts,
@@ -21,6 +22,7 @@ from listening.store._schema import (
     retention_marks,
     scores,
     skipped_items,
+    task_health,
 )
 from listening.store._browse import REACH_COLUMNS, SENTIMENTS, MentionFilter, browse_mentions
 from listening.store._migrate import VERSION_TABLE, Upgrade, current_revision, head_revision, upgrade_store
@@ -38,6 +40,7 @@ __all__ = [
     "brand_hourly",
     "browse_mentions",
     "current_revision",
+    "check_states",
     "cursors",
     "database_url",
     "detector_state",
@@ -56,4 +59,5 @@ __all__ = [
     "skipped_items",
     "storable",
     "upgrade_store",
+    "task_health",
 ]

@@ -187,3 +187,26 @@ retention_marks = sa.Table(
     sa.Column("before", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# The last outcome of each source task (success or the redacted error), so a check can say why a task
+# has not succeeded lately; one row per task, overwritten every run.
+task_health = sa.Table(
+    "task_health",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("attempted_at", UtcDateTime, nullable=False),
+    sa.Column("succeeded_at", UtcDateTime),
+    sa.Column("error", sa.Text),
+    sa.Column("failing_since", UtcDateTime),
+)
+
+# The last state of each operator check that was announced, so Slack hears once per change.
+check_states = sa.Table(
+    "check_states",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("state", sa.String(64), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("changed_at", UtcDateTime, nullable=False),
+)
