@@ -18,7 +18,9 @@ import pytest
 from listening.nlp import cli
 from listening.nlp.convert import _is_complete, ensure_encoder, listening_home
 from listening.nlp.encoder import Encoder
+from listening.nlp.masking import BrandMask, default_mask
 from listening.nlp.scoring import DEFAULT_MODEL_DIR, Scorer, get_scorer
+from listening.replay import DEMO_CONFIG
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nlp"
 PINS = json.loads((FIXTURES / "encoder_pins.json").read_text(encoding="utf-8"))
@@ -214,10 +216,38 @@ def test_eval_prints_metrics(home: Path, tmp_path: Path, capsys: pytest.CaptureF
         assert any(line.startswith(group + " ") for line in printed.splitlines())
 
 
+def test_eval_reports_what_configured_brand_names_change(home: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "labelled.tsv"
+    src.write_text("text\tlabel\tlang\nThe update broke login again\t0\ten\nShipping takes two days\t1\ten\n"
+                   "배송이 빨라서 좋아요\t2\tko\n", encoding="utf-8")
+    assert run_cli("model", "eval", "--input", str(src), "--brand-names", "--config", str(DEMO_CONFIG),
+                   "--placeholder", "Brand") == 0
+    lines = capsys.readouterr().out.split("brand names inserted (masked with 'Brand')")[1].splitlines()
+    assert [line.split()[:2] for line in lines[2:]] == [["all", "3"], ["en", "2"], ["ko", "1"]]
+
+
 def test_text_too_short_to_judge_is_a_low_confidence_neutral(scorer: Scorer) -> None:
     for r in scorer.score(["", "   ", "👍 https://t.co/x", "@orbitly ??", "좋"]):
         assert r.sentiment == "neutral" and r.p_neutral < 0.5
     assert scorer.score(["The app keeps crashing, I want a refund"])[0].sentiment == "negative"
+
+
+def test_a_brand_name_alone_is_too_short_to_judge(scorer: Scorer) -> None:
+    demo = scorer.with_mask(default_mask(DEMO_CONFIG))
+    for r in demo.score(["오르비틀리!!", "@orbitly", "Orbitly 👍 https://x.co/a", "オービトリー、ヴァントロ"]):
+        assert r.sentiment == "neutral" and max(r.p_negative, r.p_neutral, r.p_positive) < 0.5
+    assert demo.score(["Orbitly keeps crashing, I want a refund"])[0].sentiment == "negative"
+
+
+def test_the_score_does_not_depend_on_which_brand_is_named(scorer: Scorer) -> None:
+    demo = scorer.with_mask(default_mask(DEMO_CONFIG))
+    texts = [f"{name} {rest}" for rest in ("app keeps crashing after the update", "앱 업데이트 후 계속 멈춰요")
+             for name in ("Orbitly", "vantro", "반트로", "ケストレル", "Kestrel Home")]
+    probs = np.array([[s.p_negative, s.p_neutral, s.p_positive] for s in demo.score(texts)])
+    for block in (probs[:5], probs[5:]):
+        np.testing.assert_allclose(block, np.repeat(block[:1], 5, axis=0), atol=1e-5)
+    assert demo.model_id != scorer.with_mask(BrandMask(())).model_id
 
 
 HEADLINES = FIXTURES / "headlines.tsv"

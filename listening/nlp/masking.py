@@ -1,0 +1,79 @@
+"""Configured brand names replaced by one placeholder before a text reaches the encoder.
+
+Every mention names a brand, and the name itself moved the model's label
+(issue 16): "Orbitly: ..." and "Vantro: ..." must score alike, and alike to the
+text without a name. Masking every configured key, name and alias (any script,
+matched as the brand queries match them) with the same placeholder makes the
+score independent of which brand is named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from listening.matching import normalize_text, phrase_pattern
+
+#: Chosen by measurement (models/README.md, "Brand names"): the invented name the committed
+#: head saw most in its brand-named training copies keeps the labels of the bare text best.
+PLACEHOLDER = "Novari"
+
+
+class BrandMask:
+    """Replace brand names in texts; build once (one compiled pattern for all names).
+
+    >>> mask = BrandMask(["Orbitly", "오르비틀리", "Kestrel Home"], placeholder="Brand")
+    >>> mask.apply("ORBITLY의 앱, 오르비틀리 and kestrel  home @orbitly")
+    'Brand의 앱, Brand and Brand @Brand'
+    >>> mask.apply("Orbitlyfan"), mask.remove("오르비틀리!!").strip()
+    ('Orbitlyfan', '!!')
+    """
+
+    def __init__(self, names: Iterable[str], placeholder: str = PLACEHOLDER) -> None:
+        terms = {" ".join(normalize_text(n).split()) for n in names}
+        self.names = tuple(sorted((t for t in terms if t), key=lambda t: (-len(t), t)))
+        self.placeholder = placeholder
+        joined = "|".join(f"(?:{phrase_pattern(t)})" for t in self.names)
+        self._pattern = re.compile(joined, re.IGNORECASE) if joined else None
+
+    @property
+    def fingerprint(self) -> str:
+        """Short digest of the names and placeholder: scores made under another mask are other scores."""
+        return hashlib.sha256("\n".join((self.placeholder, *self.names)).encode("utf-8")).hexdigest()[:10]
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def apply(self, text: str) -> str:
+        """``text`` with every name replaced by the placeholder (unchanged when no name occurs)."""
+        return self._sub(text, self.placeholder)
+
+    def remove(self, text: str) -> str:
+        """``text`` with every name replaced by a space: what is left to judge."""
+        return self._sub(text, " ")
+
+    def _sub(self, text: str, replacement: str) -> str:
+        if self._pattern is None:
+            return text
+        # Names match on NFKC text (full-width letters, compatibility forms); text without a name stays byte for byte.
+        folded = unicodedata.normalize("NFKC", text)
+        if self._pattern.search(folded) is None:
+            return text
+        return self._pattern.sub(lambda _: replacement, folded)
+
+
+def configured_names(path: str | Path | None = None) -> list[str]:
+    """Brand names of ``path``, else of ``$LISTENING_CONFIG``, else of the demo config (the CLI's rule)."""
+    from listening.config import brand_names
+    from listening.replay import DEMO_CONFIG
+
+    return brand_names(path or os.environ.get("LISTENING_CONFIG") or DEMO_CONFIG)
+
+
+def default_mask(path: str | Path | None = None) -> BrandMask:
+    """The mask of the configured brands with :data:`PLACEHOLDER`."""
+    return BrandMask(configured_names(path))
