@@ -54,6 +54,20 @@ def test_every_configured_name_becomes_the_placeholder(text: str, masked: str) -
     assert BrandMask(DEMO_NAMES, placeholder="X").apply(text) == masked
 
 
+@pytest.mark.parametrize(("text", "left"), [
+    pytest.param("Orbitly: Great update", "Great update", id="headline-prefix"),
+    pytest.param("[오르비틀리] 신제품 출시", "신제품 출시", id="bracket-tag"),
+    pytest.param("【オービトリー】新機能", "新機能", id="japanese-bracket"),
+    pytest.param("@vantro why is it down #Vantro", "why is it down", id="handle-and-hashtag"),
+    pytest.param("Prices go up - Kestrel Home", "Prices go up", id="publisher-tail"),
+    pytest.param("Orbitly raised a Series B", "raised a Series B", id="subject"),
+    pytest.param("오르비틀리의 앱이 반트로보다 낫다", "의 앱이 보다 낫다", id="hangul-in-sentence"),
+    pytest.param("Orbitly vs Vantro: who wins?", "vs who wins?", id="two-names"),
+])
+def test_the_default_mask_removes_the_name_and_what_framed_it(text: str, left: str) -> None:
+    assert BrandMask(DEMO_NAMES).apply(text) == left
+
+
 def test_text_without_a_name_is_left_byte_for_byte() -> None:
     text = "Ｆｕｌｌ-width text, no brand\u00a0here"
     assert BrandMask(DEMO_NAMES).apply(text) is text

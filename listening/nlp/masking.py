@@ -1,10 +1,15 @@
-"""Configured brand names replaced by one placeholder before a text reaches the encoder.
+"""Configured brand names masked before a text reaches the encoder.
 
 Every mention names a brand, and the name itself moved the model's label
 (issue 16): "Orbitly: ..." and "Vantro: ..." must score alike, and alike to the
 text without a name. Masking every configured key, name and alias (any script,
-matched as the brand queries match them) with the same placeholder makes the
-score independent of which brand is named.
+matched as the brand queries match them) the same way makes the score
+independent of which brand is named.
+
+The default placeholder is nothing: the name goes, with the ``@``/``#``, brackets,
+trailing colon or leading dash that only framed it, so the encoder reads the rest
+as if no brand were named. Any word put in its place was measured to move labels
+by itself (models/README.md, "Brand names").
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from pathlib import Path
 
 from listening.matching import normalize_text, phrase_pattern
 
-#: Chosen by measurement (models/README.md, "Brand names"): the invented name the committed
-#: head saw most in its brand-named training copies keeps the labels of the bare text best.
-PLACEHOLDER = "Novari"
+#: Chosen by measurement (models/README.md, "Brand names"): removing the name (and its framing)
+#: kept the labels of the bare texts best; "Brand", "브랜드", "ブランド" and an invented name moved them.
+PLACEHOLDER = ""
 
 
 class BrandMask:
@@ -31,6 +36,8 @@ class BrandMask:
     'Brand의 앱, Brand and Brand @Brand'
     >>> mask.apply("Orbitlyfan"), mask.remove("오르비틀리!!").strip()
     ('Orbitlyfan', '!!')
+    >>> [BrandMask(["Orbitly"]).apply(t) for t in ("[Orbitly] Great update", "Great update - Orbitly", "@orbitly hi")]
+    ['Great update', 'Great update', 'hi']
     """
 
     def __init__(self, names: Iterable[str], placeholder: str = PLACEHOLDER) -> None:
@@ -39,6 +46,9 @@ class BrandMask:
         self.placeholder = placeholder
         joined = "|".join(f"(?:{phrase_pattern(t)})" for t in self.names)
         self._pattern = re.compile(joined, re.IGNORECASE) if joined else None
+        # Removing a name removes what framed it: a publisher tail " - Name", or "@Name", "#Name", "[Name]", "Name:".
+        self._framed = re.compile(rf"\s*[-–—|]\s*(?:{joined})\s*$|(?:[@#]|[\[【]\s*)?(?:{joined})\s*[\]】]?\s*:?\s*",
+                                  re.IGNORECASE) if joined else None
 
     @property
     def fingerprint(self) -> str:
@@ -49,21 +59,25 @@ class BrandMask:
         return self._pattern is not None
 
     def apply(self, text: str) -> str:
-        """``text`` with every name replaced by the placeholder (unchanged when no name occurs)."""
-        return self._sub(text, self.placeholder)
+        """``text`` with every name replaced by the placeholder, or removed with its framing when the
+        placeholder is empty (unchanged when no name occurs)."""
+        if self.placeholder:
+            return self._sub(self._pattern, text, self.placeholder)
+        removed = self._sub(self._framed, text, "")
+        return removed if removed is text else removed.strip()
 
     def remove(self, text: str) -> str:
         """``text`` with every name replaced by a space: what is left to judge."""
-        return self._sub(text, " ")
+        return self._sub(self._pattern, text, " ")
 
-    def _sub(self, text: str, replacement: str) -> str:
-        if self._pattern is None:
+    def _sub(self, pattern: re.Pattern[str] | None, text: str, replacement: str) -> str:
+        if pattern is None or self._pattern is None:
             return text
         # Names match on NFKC text (full-width letters, compatibility forms); text without a name stays byte for byte.
         folded = unicodedata.normalize("NFKC", text)
         if self._pattern.search(folded) is None:
             return text
-        return self._pattern.sub(lambda _: replacement, folded)
+        return pattern.sub(lambda _: replacement, folded)
 
 
 def configured_names(path: str | Path | None = None) -> list[str]:
