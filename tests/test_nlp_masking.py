@@ -73,6 +73,12 @@ def test_text_without_a_name_is_left_byte_for_byte() -> None:
     assert BrandMask(DEMO_NAMES).apply(text) is text
 
 
+def test_only_the_name_changes_in_a_text_that_names_a_brand() -> None:
+    # NFKC would turn these compatibility jamo into conjoining jamo, which the encoder reads as other tokens.
+    assert BrandMask(DEMO_NAMES).apply("오르비틀리 ㅋㅋ 좋아요 ㅠㅠ") == "ㅋㅋ 좋아요 ㅠㅠ"
+    assert BrandMask(DEMO_NAMES, placeholder="X").apply("Ｏｒｂｉｔｌｙ ㅋㅋ") == "X ᄏᄏ"
+
+
 def test_fingerprint_changes_with_names_and_placeholder() -> None:
     prints = {BrandMask(DEMO_NAMES).fingerprint, BrandMask(DEMO_NAMES[:3]).fingerprint,
               BrandMask(DEMO_NAMES, placeholder="X").fingerprint}

@@ -73,11 +73,14 @@ class BrandMask:
     def _sub(self, pattern: re.Pattern[str] | None, text: str, replacement: str) -> str:
         if pattern is None or self._pattern is None:
             return text
-        # Names match on NFKC text (full-width letters, compatibility forms); text without a name stays byte for byte.
-        folded = unicodedata.normalize("NFKC", text)
-        if self._pattern.search(folded) is None:
-            return text
-        return pattern.sub(lambda _: replacement, folded)
+        if self._pattern.search(text) is None:
+            # Only a compatibility form (full-width letters) can still hide a name. The text is read in NFKC
+            # only then: NFKC also rewrites Korean "ㅋㅋ"/"ㅠㅠ" into other code points the encoder reads differently.
+            folded = unicodedata.normalize("NFKC", text)
+            if folded == text or self._pattern.search(folded) is None:
+                return text
+            text = folded
+        return pattern.sub(lambda _: replacement, text)
 
 
 def configured_names(path: str | Path | None = None) -> list[str]:
