@@ -61,6 +61,7 @@ def test_every_configured_name_becomes_the_placeholder(text: str, masked: str) -
     pytest.param("@vantro why is it down #Vantro", "why is it down", id="handle-and-hashtag"),
     pytest.param("Prices go up - Kestrel Home", "Prices go up", id="publisher-tail"),
     pytest.param("Orbitly raised a Series B", "raised a Series B", id="subject"),
+    pytest.param("오르비틀리, 시리즈B 투자 유치", "시리즈B 투자 유치", id="headline-comma"),
     pytest.param("오르비틀리의 앱이 반트로보다 낫다", "의 앱이 보다 낫다", id="hangul-in-sentence"),
     pytest.param("Orbitly vs Vantro: who wins?", "vs who wins?", id="two-names"),
 ])

@@ -7,7 +7,7 @@ matched as the brand queries match them) the same way makes the score
 independent of which brand is named.
 
 The default placeholder is nothing: the name goes, with the ``@``/``#``, brackets,
-trailing colon or leading dash that only framed it, so the encoder reads the rest
+trailing colon or comma, or leading dash that only framed it, so the encoder reads the rest
 as if no brand were named. Any word put in its place was measured to move labels
 by itself (models/README.md, "Brand names").
 """
@@ -46,8 +46,9 @@ class BrandMask:
         self.placeholder = placeholder
         joined = "|".join(f"(?:{phrase_pattern(t)})" for t in self.names)
         self._pattern = re.compile(joined, re.IGNORECASE) if joined else None
-        # Removing a name removes what framed it: a publisher tail " - Name", or "@Name", "#Name", "[Name]", "Name:".
-        self._framed = re.compile(rf"\s*[-–—|]\s*(?:{joined})\s*$|(?:[@#]|[\[【]\s*)?(?:{joined})\s*[\]】]?\s*:?\s*",
+        # Removing a name removes what framed it: a publisher tail " - Name", or "@Name", "#Name", "[Name]",
+        # a headline's "Name:" or "오르비틀리, …".
+        self._framed = re.compile(rf"\s*[-–—|]\s*(?:{joined})\s*$|(?:[@#]|[\[【]\s*)?(?:{joined})\s*[\]】]?\s*[:,、]?\s*",
                                   re.IGNORECASE) if joined else None
 
     @property
