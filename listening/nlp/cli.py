@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,10 @@ from listening.nlp.brandnames import CHECK_BRAND
 from listening.nlp.data import BINARY_SOURCES, DEFAULT_MAX_PER_SOURCE, MAX_VALIDATION_PER_SOURCE, SOURCE_FILES, default_data_dir
 from listening.nlp.finetune import PRECISIONS
 from listening.nlp.tsv import read_tsv, write_tsv
+
+if TYPE_CHECKING:
+    from listening.nlp.masking import BrandMask
+    from listening.nlp.scoring import Scorer
 
 OUTPUT_COLUMNS = ("sentiment", "p_negative", "p_neutral", "p_positive", "topic")
 BRAND_CHECK_ROWS = 250
@@ -228,7 +234,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_brand_names(args: argparse.Namespace, texts, gold, langs, mask, probs_of) -> None:
+def _print_brand_names(args: argparse.Namespace, texts: list[str], gold: list[int], langs: list[str | None],
+                       mask: BrandMask, probs_of: Callable[[Sequence[str], BrandMask | None], np.ndarray]) -> None:
     """The `--brand-names` section: configured names put into the 3-class texts, per language."""
     from listening.nlp.masking import BrandMask, configured_names
     from listening.nlp.robustness import format_robustness, robustness
@@ -265,7 +272,7 @@ def _brand_check(texts, gold, groups, probs, probs_of) -> dict[str, dict[str, fl
     return out
 
 
-def _probs_function(scorer):
+def _probs_function(scorer: Scorer) -> Callable[[Sequence[str], BrandMask | None], np.ndarray]:
     """(texts, mask or None) -> probabilities as the scorer gives them under that mask; the bundled
     head reads cached features, so re-evaluating is cheap."""
     from listening.nlp.convert import listening_home
@@ -277,10 +284,10 @@ def _probs_function(scorer):
     if isinstance(backend, HeadBackend):
         cache = listening_home() / "cache"
 
-        def forward(texts):
+        def forward(texts: list[str]) -> np.ndarray:
             return backend.head.predict_proba(cached_features(backend.encoder, texts, cache))
     else:
-        def forward(texts):
+        def forward(texts: list[str]) -> np.ndarray:
             return backend.forward(texts, 32)[0]
     return lambda texts, mask: scorer.with_mask(mask or BrandMask(())).probabilities(texts, forward)
 
