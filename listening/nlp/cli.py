@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="add sentiment and topic columns to a TSV of texts",
         description="Read a UTF-8 TSV with a 'text' column (optional 'lang'; other columns are "
         "kept) and write it back with sentiment, p_negative, p_neutral, p_positive, topic. One line per row, "
-        "fields split by tabs and never quoted, so every text is kept byte for byte; a UTF-8 BOM and CRLF are kept.",
+        "fields split by tabs and never quoted, so every text is kept byte for byte; a UTF-8 BOM and CRLF are kept. "
+        "The brand names of $LISTENING_CONFIG (else the demo config) are removed before scoring, as in the pipeline.",
     )
     score.add_argument("--input", required=True, type=Path, help="input TSV with a header row")
     score.add_argument("--output", required=True, type=Path, help="output TSV to write")
