@@ -162,8 +162,8 @@ class HFClassifierBackend:
 class Scorer:
     """Sentiment + topic + embedding for batches of texts; build once per process.
 
-    ``mask``: brand names replaced by one placeholder before the encoder reads a text, so
-    the score does not depend on which brand is named (default: none).
+    ``mask``: brand names masked (by default removed) before the encoder reads a text, so
+    the score does not depend on which brand is named (default: no names).
     """
 
     def __init__(self, backend: HeadBackend | HFClassifierBackend, taxonomy: TopicTaxonomy | None = None,
@@ -231,8 +231,10 @@ def get_scorer(model: str | Path | None = None, home: Path | None = None) -> Sco
     """Process-wide cached :class:`Scorer` (loading costs seconds and ~1 GB), masking the brand
     names of ``$LISTENING_CONFIG`` (else the demo config's), as every pipeline step reads that config."""
     mask = default_mask()
-    key = (str(model or default_model()), str(home or ""), mask.fingerprint)
+    key = (str(model or default_model()), str(home or ""))
     with _LOCK:
         if key not in _CACHE:
             _CACHE[key] = Scorer.load(model, home, mask=mask)
+        elif _CACHE[key].mask.fingerprint != mask.fingerprint:  # another config: same model, other names
+            _CACHE[key] = _CACHE[key].with_mask(mask)
         return _CACHE[key]
