@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from listening.nlp import cli
+from listening.nlp import cli, scoring
 from listening.nlp.convert import _is_complete, ensure_encoder, listening_home
 from listening.nlp.encoder import Encoder
 from listening.nlp.masking import BrandMask, default_mask
@@ -202,6 +202,18 @@ def test_score_results_and_model_id(scorer: Scorer) -> None:
     assert get_scorer(None, scorer.backend.encoder.path.parents[1]) is scorer
     # Without $LISTENING_CONFIG the pipeline runs the demo config, so its brand names are the ones masked.
     assert scorer.model_id.endswith(f"+mask-{default_mask(DEMO_CONFIG).fingerprint}")
+
+
+def test_another_configs_names_reuse_the_loaded_model(scorer: Scorer, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    home = scorer.backend.encoder.path.parents[1]
+    monkeypatch.setitem(scoring._CACHE, (str(DEFAULT_MODEL_DIR), str(home)), scorer)  # restored afterwards
+    config = tmp_path / "other.yaml"
+    config.write_text("brands:\n  - {key: acme, name: Acme}\n", encoding="utf-8")
+    monkeypatch.setenv("LISTENING_CONFIG", str(config))
+    other = get_scorer(None, home)
+    assert other.backend is scorer.backend and other.model_id != scorer.model_id
+    assert other.mask.apply("Acme: Orbitly is down") == "Orbitly is down"
 
 
 def test_eval_prints_metrics(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
