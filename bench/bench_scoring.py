@@ -2,8 +2,9 @@
 
 Both run on the same deterministic multilingual texts in one process, timed
 in interleaved slices so that load from other processes affects both alike.
-The scorer's peak RSS is taken before the XLM-R-base stand-in (random
-weights: same compute as the real one, no hub access) is built. Both run at
+The scorer masks the texts' brand names as the pipeline masks configured
+names (every text names one). The scorer's peak RSS is taken before the
+XLM-R-base stand-in (random weights: same compute as the real one, no hub access) is built. Both run at
 the same precision: bf16 weights where the CPU has native bf16, else fp32.
 
     python bench/bench_scoring.py --n 5000 --threads 2 [--precision fp32]
@@ -81,6 +82,7 @@ def main() -> None:
 
     import torch
 
+    from listening.nlp.masking import BrandMask
     from listening.nlp.scoring import Scorer
 
     torch.set_num_threads(args.threads)
@@ -88,7 +90,7 @@ def main() -> None:
     xlmr_n = min(args.xlmr_n or args.n, args.n)
 
     t0 = time.perf_counter()
-    scorer = Scorer.load(threads=args.threads)
+    scorer = Scorer.load(threads=args.threads, mask=BrandMask(BRANDS))
     load_s = time.perf_counter() - t0
     scorer.score(texts[: args.chunk], batch_size=args.batch_size)
     scorer_rss = _peak_rss_mb()

@@ -423,9 +423,8 @@ def _field_path(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts)
 
 
-def load_config(path: str | Path, unset: Mapping[str, str] | None = None) -> ListeningConfig:
-    """Read and validate a listening config file; ``unset`` gives values for variables the environment lacks."""
-    path = Path(path)
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """The file's YAML mapping, size-checked; a problem is a ConfigError naming the file."""
     try:
         text = read_text(path, "a YAML config").text
     except InputError as exc:
@@ -441,6 +440,32 @@ def load_config(path: str | Path, unset: Mapping[str, str] | None = None) -> Lis
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with at least 'brands', got {type(data).__name__}")
     _check_size(data, path)
+    return data
+
+
+def brand_names(path: str | Path) -> list[str]:
+    """Every brand's key, name and aliases as the file spells them, without expanding ``${VAR}``.
+
+    Scoring masks these names; it needs neither the environment (secrets, the replay URL)
+    nor the sources, so a config that cannot run here still gives its names.
+    """
+    path = Path(path)
+    brands = _read_yaml(path).get("brands")
+    if not isinstance(brands, list):
+        raise ConfigError(f"{path}: brands: expected a list of brands")
+    names: list[str] = []
+    for brand in brands:
+        if isinstance(brand, dict):
+            aliases = brand.get("aliases")
+            found = [brand.get("key"), brand.get("name"), *(aliases if isinstance(aliases, list) else [])]
+            names.extend(n.strip() for n in found if isinstance(n, str) and n.strip())
+    return list(dict.fromkeys(names))
+
+
+def load_config(path: str | Path, unset: Mapping[str, str] | None = None) -> ListeningConfig:
+    """Read and validate a listening config file; ``unset`` gives values for variables the environment lacks."""
+    path = Path(path)
+    data = _read_yaml(path)
     missing: list[str] = []
     forms: dict[str, str] = {}
     data = _expand_env(data, missing, forms, {**(unset or {}), **os.environ})

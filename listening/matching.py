@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from listening.errors import ConfigError
 
-__all__ = ["Query", "QuerySyntaxError", "normalize_text", "parse_query"]
+__all__ = ["Query", "QuerySyntaxError", "normalize_text", "parse_query", "phrase_pattern"]
 
 _LATIN_WORD = r"0-9a-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 _CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -98,6 +98,15 @@ def _term_pattern(term: str, prefix: bool) -> re.Pattern[str]:
     head = rf"(?<![{_LATIN_WORD}])" if re.match(rf"[{_LATIN_WORD}]", term) else ""
     tail = "" if prefix or not re.search(rf"[{_LATIN_WORD}]$", term) else rf"(?![{_LATIN_WORD}])"
     return re.compile(head + escaped + tail)
+
+
+def phrase_pattern(phrase: str) -> str:
+    """Regex source matching ``phrase`` in normalised text exactly as a quoted brand term does.
+
+    >>> import re; bool(re.search(phrase_pattern("Orbitly"), "orbitly의 앱")), bool(re.search(phrase_pattern("Orbit"), "orbitly"))
+    (True, False)
+    """
+    return _term_pattern(" ".join(normalize_text(phrase).split()), False).pattern
 
 
 def matches(query: Query, text: str) -> bool:

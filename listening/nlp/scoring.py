@@ -8,12 +8,13 @@ negative/neutral/positive. Topics always use the same pass's embeddings.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from listening.nlp.encoder import (
 )
 from listening.nlp.heads import HEAD_CONFIG, LABEL_NAMES, SentimentHead
 from listening.nlp.labels import normalise_labels
+from listening.nlp.masking import BrandMask, default_mask
 from listening.nlp.topics import DEFAULT_TOPIC_THRESHOLD, TopicTaxonomy
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "sentiment"
@@ -62,10 +64,11 @@ def too_short_to_judge(text: str) -> bool:
     return letters < MIN_LETTERS
 
 
-def judgeable(texts: Sequence[str], probs: np.ndarray) -> np.ndarray:
-    """``probs`` with the rows of texts too short to judge set to :data:`UNJUDGEABLE`."""
+def judgeable(texts: Sequence[str], probs: np.ndarray, mask: BrandMask | None = None) -> np.ndarray:
+    """``probs`` with the rows of texts too short to judge (brand names of ``mask`` not counted)
+    set to :data:`UNJUDGEABLE`."""
     for i, text in enumerate(texts):
-        if too_short_to_judge(text):
+        if too_short_to_judge(mask.remove(text) if mask else text):
             probs[i] = UNJUDGEABLE
     return probs
 
@@ -160,35 +163,55 @@ class HFClassifierBackend:
 
 
 class Scorer:
-    """Sentiment + topic + embedding for batches of texts; build once per process."""
+    """Sentiment + topic + embedding for batches of texts; build once per process.
 
-    def __init__(self, backend: HeadBackend | HFClassifierBackend, taxonomy: TopicTaxonomy | None = None) -> None:
+    ``mask``: brand names masked (by default removed) before the encoder reads a text, so
+    the score does not depend on which brand is named (default: no names).
+    """
+
+    def __init__(self, backend: HeadBackend | HFClassifierBackend, taxonomy: TopicTaxonomy | None = None,
+                 mask: BrandMask | None = None) -> None:
         self.backend = backend
+        self.mask = mask or BrandMask(())
         self.taxonomy = taxonomy or TopicTaxonomy.default()
         self.taxonomy.prepare(lambda phrases: backend.forward(phrases, 32)[1])
 
     @classmethod
-    def load(cls, model: str | Path | None = None, home: Path | None = None, threads: int | None = None) -> Scorer:
+    def load(cls, model: str | Path | None = None, home: Path | None = None, threads: int | None = None,
+             mask: BrandMask | None = None) -> Scorer:
         """Open a head directory (default: the committed one) or a HF classifier id/path."""
         model = str(model or default_model())
         if SentimentHead.is_head_dir(Path(model)):
-            return cls(HeadBackend(Path(model), home=home, threads=threads))
+            return cls(HeadBackend(Path(model), home=home, threads=threads), mask=mask)
         if model == str(DEFAULT_MODEL_DIR):
             raise ModelError(f"the bundled sentiment head is missing from {model}; run `listening model train`")
         if model.startswith((".", "/", "~")) and not Path(model).expanduser().is_dir():
             raise ModelError(f"model directory {model} does not exist")
-        return cls(HFClassifierBackend.from_pretrained(model, threads=threads))
+        return cls(HFClassifierBackend.from_pretrained(model, threads=threads), mask=mask)
 
     @property
     def model_id(self) -> str:
-        """Identifies encoder + head (or classifier) + topics; use it in cache keys."""
-        return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}"
+        """Identifies encoder + head (or classifier) + topics + brand mask; use it in cache keys."""
+        masked = f"+mask-{self.mask.fingerprint}" if self.mask else ""
+        return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}{masked}"
+
+    def with_mask(self, mask: BrandMask) -> Scorer:
+        """This scorer (same loaded model and topics) masking ``mask``'s names instead."""
+        other = copy.copy(self)
+        other.mask = mask
+        return other
+
+    def probabilities(self, texts: Sequence[str], forward: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Sentiment probabilities of ``texts`` through ``forward`` (masked texts -> probabilities),
+        as :meth:`score` gives them: names masked, too-short texts a low-confidence neutral."""
+        return judgeable(texts, forward([self.mask.apply(t) for t in texts]), self.mask)
 
     def score(self, texts: Sequence[str], batch_size: int = 32) -> list[Score]:
-        """Score texts (order preserved); a text too short to judge is neutral with low confidence."""
+        """Score texts (order preserved); a text too short to judge once brand names, URLs and
+        emoji are gone is neutral with low confidence."""
         texts = [t[:READ_CHARS] if isinstance(t, str) else "" for t in texts]
-        probs, emb = self.backend.forward(texts, batch_size)
-        probs = judgeable(texts, probs)
+        probs, emb = self.backend.forward([self.mask.apply(t) for t in texts], batch_size)
+        probs = judgeable(texts, probs, self.mask)
         topics = self.taxonomy.assign(emb)
         return [
             Score(
@@ -203,14 +226,15 @@ class Scorer:
         ]
 
 
-def model_id_of(model: str | Path | None = None, home: Path | None = None) -> str:
+def model_id_of(model: str | Path | None = None, home: Path | None = None, mask: BrandMask | None = None) -> str:
     """The :attr:`Scorer.model_id` that ``model`` scores under, read from its config file: no weights are loaded.
 
     What a store query needs (which texts this model has scored) without the ~1 GB load and seconds it costs;
     ``tests/test_nlp_model.py`` checks it against a loaded scorer.
     """
     model = str(model or default_model())
-    topics = f"+topics-t{DEFAULT_TOPIC_THRESHOLD:g}"
+    mask = default_mask() if mask is None else mask
+    topics = f"+topics-t{DEFAULT_TOPIC_THRESHOLD:g}" + (f"+mask-{mask.fingerprint}" if mask else "")
     path = Path(model)
     if SentimentHead.is_head_dir(path):
         try:
@@ -234,9 +258,13 @@ _LOCK = threading.Lock()
 
 
 def get_scorer(model: str | Path | None = None, home: Path | None = None) -> Scorer:
-    """Process-wide cached :class:`Scorer` (loading costs seconds and ~1 GB)."""
+    """Process-wide cached :class:`Scorer` (loading costs seconds and ~1 GB), masking the brand
+    names of ``$LISTENING_CONFIG`` (else the demo config's), as every pipeline step reads that config."""
+    mask = default_mask()
     key = (str(model or default_model()), str(home or ""))
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = Scorer.load(model, home)
+            _CACHE[key] = Scorer.load(model, home, mask=mask)
+        elif _CACHE[key].mask.fingerprint != mask.fingerprint:  # another config: same model, other names
+            _CACHE[key] = _CACHE[key].with_mask(mask)
         return _CACHE[key]
