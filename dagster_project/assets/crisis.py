@@ -9,8 +9,10 @@ from listening.nlp.scoring import get_scorer
 from listening.pipeline import now
 from listening.render import clean, md_escape, safe_link
 from listening.slack import SlackClient
+from listening.tables import keyed
 from listening.watch import watch
 from dagster_project.resources import ListeningResource
+from dagster_project.tables import table
 
 #: Alerts whose whole explanation the `crisis_alerts` metadata shows (open ones first, then the newest).
 DETAILED = 5
@@ -32,7 +34,7 @@ def crisis_signals(listening: ListeningResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
     report = watch(config, store, get_scorer().model_id, now=now())
     return dg.MaterializeResult(metadata={
-        "buckets_fed": dg.MetadataValue.json(report.buckets_fed),
+        "buckets_fed": table(keyed({"buckets fed": report.buckets_fed}, "brand")),
         "alert_changes": dg.MetadataValue.int(len(report.changed)),
         "changes": dg.MetadataValue.md("\n".join(f"- {_md(headline(a))}" for a in report.changed) or "none"),
     })
