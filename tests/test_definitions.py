@@ -26,7 +26,7 @@ def test_asset_graph_snapshot() -> None:
         graph[spec.key.to_user_string()] = (spec.group_name, sorted(d.asset_key.to_user_string() for d in spec.deps))
     assert graph["mentions"] == ("mentions", sorted(f"{kind}_mentions" for kind in SOURCE_KINDS))
     assert {"mastodon", "bluesky", "gdelt", "appstore", "hatena", "naver", "reddit"} < set(SOURCE_KINDS)
-    assert graph["brand_timeseries"] == ("analytics", ["mentions"])
+    assert graph["brand_timeseries"] == ("analytics", ["mentions", "scored_mentions"])
     assert graph["scored_mentions"] == ("mentions", ["mentions"])
     assert graph["brand_day_scores"] == ("scoring", ["mentions"])
     assert graph["crisis_signals"] == ("crisis", ["scored_mentions"])
@@ -75,7 +75,7 @@ def test_ingest_assets_materialize_on_the_replay_with_evidence(home: Path) -> No
     assert hn["failed_tasks"].value == 0
     assert "news.ycombinator.com" in hn["newest"].value
     summary = result.asset_materializations_for_node("mentions")[0].metadata
-    assert set(summary["by_brand"].value) == {"orbitly", "vantro", "kestrel"}
+    assert {r.data["brand"] for r in summary["by_brand"].records} == {"orbitly", "vantro", "kestrel"}
 
     day = Store.open().mention_frame_rows(limit=1)[0]["published_at"].strftime("%Y-%m-%d")
     ts = dg.materialize([brand_timeseries], partition_key=day, resources=wired(resource),

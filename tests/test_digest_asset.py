@@ -34,7 +34,8 @@ def test_asset_materializes_the_week_with_metadata(tmp_path: Path, monkeypatch: 
     assert result.success
     meta = result.asset_materializations_for_node("weekly_competitor_digest")[0].metadata
     assert meta["week"].value == "2026-W46" and meta["mentions"].value == 35
-    assert meta["share_of_voice"].value == {"rival": 0.5714, "acme": 0.2857, "other": 0.1429}
+    shown = {r.data["brand"]: r.data["share of voice"] for r in meta["per_brand"].records}
+    assert shown == {"rival": 0.5714, "acme": 0.2857, "other": 0.1429}
     assert "data:image/png;base64," in meta["digest"].value
     assert (home / "digests" / "digest-2026-W46.html").exists()
 

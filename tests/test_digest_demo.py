@@ -105,9 +105,10 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
 
     assert meta["week"] == week and total > 500
     assert meta["mentions"] == total
-    assert meta["share_of_voice"] == {b: round(n / total, 4) for b, n in per_brand.items()}
-    assert meta["net_sentiment"] == {b: round((counts.get((b, "positive"), 0) - counts.get((b, "negative"), 0)) / n, 4)
-                                     for b, n in per_brand.items()}
+    shown = {r.data["brand"]: r.data for r in meta["per_brand"].records}
+    assert {b: r["share of voice"] for b, r in shown.items()} == {b: round(n / total, 4) for b, n in per_brand.items()}
+    assert {b: r["net sentiment"] for b, r in shown.items()} == {
+        b: round((counts.get((b, "positive"), 0) - counts.get((b, "negative"), 0)) / n, 4) for b, n in per_brand.items()}
     assert overlapping and set(overlapping) <= set(alerts), "the stored alert is the labelled surge"
     assert meta["crises"] == len(alerts)
     assert meta["competitor_posts"] == sum(min(8, n) for _, n in own_posts)

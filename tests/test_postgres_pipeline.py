@@ -55,8 +55,8 @@ def test_scoring_backfills_brand_day_partitions_on_postgres(home: Path, pg_url: 
             result = backfill.execute_in_process(instance=instance, partition_key=f"{brand}|2026-11-13")
             assert result.success
             event = instance.get_latest_materialization_event(dg.AssetKey("brand_day_scores"))
-            shown = event.asset_materialization.metadata["sentiment_by_brand"].value
-            assert f"| {brand} |" in shown and f"| {n} |" in shown, shown
+            shown = {r.data["brand"]: r.data for r in event.asset_materialization.metadata["sentiment_by_brand"].records}
+            assert set(shown) == {brand} and shown[brand]["total"] == n, shown
         assert instance.get_materialized_partitions(dg.AssetKey("brand_day_scores")) == {
             f"{brand}|2026-11-13" for brand, _ in per_partition}
     with store.engine.connect() as conn:

@@ -138,7 +138,7 @@ def test_the_asset_shows_changes_chart_and_attribution(store: Store, walked, hom
     assert meta["platform_changes"].value == 3 and meta["account_changes"].value == 1
     assert meta["chart"].value.startswith("![reach changes](data:image/png;base64,")
     assert "| Mastodon | orbitly@mastodon.social | orbitly |" in meta["changes"].value
-    rows = {r["account"]: r for r in meta["detected"].value}
+    rows = {r.data["account"]: r.data for r in meta["detected"].records}
     assert rows["orbitly.bsky.social"]["attribution"] == "account" and rows["orbitly.bsky.social"]["brand"] == "orbitly"
     assert meta["slack"].value == "not configured" and Path(meta["chart_file"].value).exists()
     with store.engine.connect() as conn:

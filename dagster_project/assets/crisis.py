@@ -8,6 +8,8 @@ from listening.alerts import SqlRepository, alerts_table, deliver, describe_mark
 from listening.render import clean, md_escape, safe_link
 from listening.watch import watch
 from dagster_project.resources import ClockResource, ListeningResource, ModelResource, SlackResource
+from listening.tables import keyed
+from dagster_project.tables import table
 
 #: Alerts whose whole explanation the `crisis_alerts` metadata shows (open ones first, then the newest).
 DETAILED = 5
@@ -29,7 +31,7 @@ def crisis_signals(listening: ListeningResource, model: ModelResource, clock: Cl
     config, store = listening.config(), listening.store()
     report = watch(config, store, model.model_id(), now=clock.now())
     return dg.MaterializeResult(metadata={
-        "buckets_fed": dg.MetadataValue.json(report.buckets_fed),
+        "buckets_fed": table(keyed({"buckets fed": report.buckets_fed}, "brand")),
         "alert_changes": dg.MetadataValue.int(len(report.changed)),
         "detector_resets": dg.MetadataValue.json(report.detector_resets),
         "changes": dg.MetadataValue.md("\n".join(f"- {_md(headline(a))}" for a in report.changed) or "none"),

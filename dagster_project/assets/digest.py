@@ -4,6 +4,8 @@ import dagster as dg
 
 from listening.digest import deliver_digest, embedded_markdown, partition_to_week, weekly_digest, write_digest
 from dagster_project.resources import ListeningResource, ModelResource, SlackResource
+from listening.tables import keyed
+from dagster_project.tables import table
 
 weekly = dg.WeeklyPartitionsDefinition(start_date="2025-01-06", day_offset=1)
 
@@ -28,9 +30,8 @@ def weekly_competitor_digest(context: dg.AssetExecutionContext, listening: Liste
         "week": dg.MetadataValue.text(week),
         "window": dg.MetadataValue.text(f"{digest.start} – {digest.end}"),
         "mentions": dg.MetadataValue.int(figures["mentions"]),
-        "share_of_voice": dg.MetadataValue.json(figures["share_of_voice"]),
-        "reach_share": dg.MetadataValue.json(figures["reach_share"]),
-        "net_sentiment": dg.MetadataValue.json(figures["net_sentiment"]),
+        "per_brand": table(keyed({"share of voice": figures["share_of_voice"], "reach share": figures["reach_share"],
+                                  "net sentiment": figures["net_sentiment"]}, "brand")),
         "crises": dg.MetadataValue.int(figures["crises"]),
         "competitor_posts": dg.MetadataValue.int(figures["competitor_posts"]),
         "html": dg.MetadataValue.path(str(files.html)),

@@ -7,6 +7,8 @@ from listening.ingest import run_ingest
 from listening.render import clean, md_escape, mentions_markdown
 from listening.sources.plan import SOURCE_KINDS
 from dagster_project.resources import ClockResource, ListeningResource
+from listening.tables import counts_table
+from dagster_project.tables import table
 
 DESCRIPTIONS = {
     "rss": "Company blogs, press rooms and release feeds (RSS/Atom) of the brands in the config.",
@@ -39,7 +41,7 @@ def _source_asset(kind: str) -> dg.AssetsDefinition:
             "not_modified": dg.MetadataValue.int(sum(t.not_modified for t in report.tasks)),
             "skipped_items": dg.MetadataValue.int(sum(t.skipped for t in report.tasks)),
             "duplicates_dropped": dg.MetadataValue.int(sum(t.duplicates for t in report.tasks)),
-            "new_by_brand": dg.MetadataValue.json(dict(report.new_by_brand)),
+            "new_by_brand": table(counts_table(dict(report.new_by_brand), "brand", "new mentions")),
             "tasks": dg.MetadataValue.md(_task_table(report.tasks)),
             "newest": dg.MetadataValue.md(mentions_markdown([vars_of(m) for m in report.newest])),
         })

@@ -3,11 +3,13 @@
 
 import dagster as dg
 
-from listening.render import mentions_markdown
-from listening.report import brand_source_table, counts_by
+from listening.report import counts_by
 from listening.sources.plan import SOURCE_KINDS
+from listening.store import browse_mentions
+from listening.tables import counts_table, crosstab, mention_table
 from dagster_project.partitions import brands
 from dagster_project.resources import ListeningResource
+from dagster_project.tables import table
 
 
 @dg.asset(group_name="mentions", deps=[f"{kind}_mentions" for kind in SOURCE_KINDS], kinds={"sql"},
@@ -22,8 +24,8 @@ def mentions(context: dg.AssetExecutionContext, listening: ListeningResource) ->
         context.instance.add_dynamic_partitions(brands.name, new_brands)
     return dg.MaterializeResult(metadata={
         "total_mentions": dg.MetadataValue.int(total),
-        "by_brand": dg.MetadataValue.json(by_brand),
-        "by_language": dg.MetadataValue.json({lang: n for lang, n in counts_by(store, "lang")}),
-        "brand_x_source": dg.MetadataValue.md(f"```\n{brand_source_table(store)}\n```"),
-        "newest": dg.MetadataValue.md(mentions_markdown(store.mention_frame_rows(limit=15), limit=15)),
+        "by_brand": table(counts_table(by_brand, "brand")),
+        "by_language": table(counts_table(counts_by(store, "lang"), "lang")),
+        "brand_x_source": table(crosstab(counts_by(store, "brand", "source"), "brand", "source")),
+        "newest": table(mention_table(browse_mentions(store, limit=15), brand=True).drop("sentiment", "p", "topic")),
     })

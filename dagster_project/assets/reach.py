@@ -4,6 +4,8 @@ import dagster as dg
 
 from listening.reach import ReachConfig, changes_markdown, track_reach
 from dagster_project.resources import ClockResource, ListeningResource, SlackResource
+from listening.tables import records_table
+from dagster_project.tables import table
 
 
 @dg.asset(group_name="reach", deps=["mastodon_mentions", "bluesky_mentions"], kinds={"python", "sql", "slack"},
@@ -31,7 +33,7 @@ def reach_changes(context: dg.AssetExecutionContext, listening: ListeningResourc
         "account_changes": dg.MetadataValue.int(sum(c.attribution == "account" for c in report.changes)),
         "chart": dg.MetadataValue.md(report.chart_markdown),
         "chart_file": dg.MetadataValue.path(str(report.chart_path)),
-        "detected": dg.MetadataValue.json(report.as_rows()),
+        "detected": table(records_table(report.as_rows())),
         "accounts": dg.MetadataValue.int(report.accounts),
         "posts_measured": dg.MetadataValue.int(report.posts),
         "snapshots": dg.MetadataValue.int(report.snapshots),

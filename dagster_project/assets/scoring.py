@@ -5,16 +5,10 @@ import dagster as dg
 from listening.enrich import FETCH_LAG, MIX_DAYS, EnrichReport, Slice, score_new, score_pending
 from dagster_project.partitions import brand_day
 from dagster_project.resources import ClockResource, ListeningResource, ModelResource
+from listening.tables import counts_table, recent_watchlist, sentiment_mix
+from dagster_project.tables import table
 
-
-def _mix_table(mix: dict) -> str:
-    lines = ["| | negative | neutral | positive | total |", "|---|---|---|---|---|"]
-    for key in sorted(mix):
-        c = mix[key]
-        total = sum(c.values()) or 1
-        lines.append(f"| {key} | " + " | ".join(f"{c.get(s, 0)} ({c.get(s, 0) / total:.0%})" for s in ("negative", "neutral", "positive"))
-                     + f" | {sum(c.values())} |")
-    return "\n".join(lines)
+WATCH_PER_BRAND = 5
 
 
 def _evidence(report: EnrichReport, window: str, looked_at: str) -> dict[str, dg.MetadataValue]:
@@ -22,10 +16,10 @@ def _evidence(report: EnrichReport, window: str, looked_at: str) -> dict[str, dg
         "model_id": dg.MetadataValue.text(report.model_id),
         "newly_scored": dg.MetadataValue.int(report.scored),
         "looked_at": dg.MetadataValue.text(looked_at),
-        "sentiment_by_brand": dg.MetadataValue.md(_mix_table(report.sentiment_by_brand)),
-        "sentiment_by_language": dg.MetadataValue.md(_mix_table(report.sentiment_by_lang)),
+        "sentiment_by_brand": table(sentiment_mix(report.sentiment_by_brand, "brand")),
+        "sentiment_by_language": table(sentiment_mix(report.sentiment_by_lang, "lang")),
         "sentiment_window": dg.MetadataValue.text(window),
-        "topics_this_run": dg.MetadataValue.json(dict(report.topics.most_common())),
+        "topics_this_run": table(counts_table(report.topics, "topic", "texts")),
     }
 
 
@@ -34,14 +28,20 @@ def _evidence(report: EnrichReport, window: str, looked_at: str) -> dict[str, dg
 @dg.asset(group_name="mentions", deps=["mentions"], kinds={"pytorch", "sql"},
           description="Sentiment (negative/neutral/positive with probabilities) and topic per mention from the "
           "multilingual encoder + heads; only texts not yet scored by the current model are scored, among the "
-          "mentions fetched since the previous run (every mention on a model's first run and once a day).")
+          "mentions fetched since the previous run (every mention on a model's first run and once a day). Metadata: per "
+          f"brand, the most negative and the highest-reach mentions of the last {MIX_DAYS} days (own posts left out).")
 def scored_mentions(context: dg.AssetExecutionContext, listening: ListeningResource, model: ModelResource,
                     clock: ClockResource) -> dg.MaterializeResult:
-    report, full = score_new(listening.store(), model.scorer(), now=clock.now(),
+    store, at = listening.store(), clock.now()
+    report, full = score_new(store, model.scorer(), now=at,
                              on_progress=lambda done, total: context.log.info("scored %d/%d texts", done, total))
     looked_at = ("every stored mention (first run of this model, or the daily sweep)" if full
                  else f"mentions fetched since the previous run, less {FETCH_LAG}")
-    return dg.MaterializeResult(metadata=_evidence(report, f"mentions published in the last {MIX_DAYS} days", looked_at))
+    watch = {f"{brand}: {title} ({MIX_DAYS} days)": table(lists[key])
+             for brand, lists in recent_watchlist(store, at, MIX_DAYS, WATCH_PER_BRAND).items()
+             for key, title in (("most_negative", "most negative"), ("highest_reach", "highest reach"))}
+    return dg.MaterializeResult(metadata={**_evidence(report, f"mentions published in the last {MIX_DAYS} days", looked_at),
+                                          **watch})
 
 
 @dg.asset(group_name="scoring", deps=["mentions"], kinds={"pytorch", "sql"}, pool="scoring", partitions_def=brand_day,
