@@ -112,7 +112,7 @@ def test_score_cli_writes_contract_columns(home: Path, tmp_path: Path, scorer: S
     assert run_cli("score", "--input", str(src), "--output", str(out), "--batch-size", "4") == 0
     with out.open(encoding="utf-8", newline="") as fh:
         result = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    assert list(result[0]) == ["id", "lang", "text", "sentiment", "p_negative", "p_neutral", "p_positive", "topic"]
+    assert list(result[0]) == ["id", "lang", "text", "sentiment", "p_negative", "p_neutral", "p_positive", "topic", "intent"]
     assert [(r["id"], r["lang"], r["text"]) for r in result] == rows
     by_id = {r["id"]: r for r in result}
     assert by_id["1"]["sentiment"] == "positive"
@@ -120,6 +120,8 @@ def test_score_cli_writes_contract_columns(home: Path, tmp_path: Path, scorer: S
     assert by_id["3"]["sentiment"] == "negative"
     assert by_id["4"]["sentiment"] == "positive"
     assert by_id["5"]["topic"] == "outage/bugs"
+    assert "complaint" in by_id["5"]["intent"].split(",")
+    assert by_id["1"]["intent"] == "praise"
     for r in result:
         total = float(r["p_negative"]) + float(r["p_neutral"]) + float(r["p_positive"])
         assert abs(total - 1.0) < 2e-3
@@ -290,7 +292,7 @@ def test_hf_classifier_path(tiny_classifier: Path, tmp_path: Path) -> None:
     src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
     src.write_text("text\nhello\n", encoding="utf-8")
     assert run_cli("score", "--input", str(src), "--output", str(out), "--model", str(tiny_classifier)) == 0
-    assert out.read_text(encoding="utf-8").splitlines()[0].split("\t")[-5:] == list(cli.OUTPUT_COLUMNS)
+    assert out.read_text(encoding="utf-8").splitlines()[0].split("\t")[-6:] == list(cli.OUTPUT_COLUMNS)
 
 
 def test_committed_head_is_small_and_documented() -> None:

@@ -1,9 +1,9 @@
-"""Score mentions: sentiment, topic and embedding from one forward pass per text.
+"""Score mentions: sentiment, topic, intents and embedding from one forward pass per text.
 
 Two backends share one interface (``forward(texts) -> (probs, embeddings)``):
 the bundled e5 encoder with the committed sentiment head, or any Hugging Face
 sequence-classification model (id or local path) whose labels can be read as
-negative/neutral/positive. Topics always use the same pass's embeddings.
+negative/neutral/positive. Topics and intents always use the same pass's embeddings.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from listening.errors import ModelError
 from listening.nlp.adapter import load_adapter, merge_adapter
 from listening.nlp.encoder import DEFAULT_MAX_LENGTH, Encoder, default_threads, length_sorted_batches, mean_pool, padded
 from listening.nlp.heads import LABEL_NAMES, SentimentHead
+from listening.nlp.intent import INTENT_VERSION, OTHER, IntentModel
 from listening.nlp.labels import normalise_labels
 from listening.nlp.topics import TopicTaxonomy
 
@@ -77,6 +78,7 @@ class Score:
     p_positive: float
     topic: str
     embedding: np.ndarray
+    intents: str = OTHER
 
 
 class HeadBackend:
@@ -157,12 +159,15 @@ class HFClassifierBackend:
 
 
 class Scorer:
-    """Sentiment + topic + embedding for batches of texts; build once per process."""
+    """Sentiment + topic + intents + embedding for batches of texts; build once per process."""
 
-    def __init__(self, backend: HeadBackend | HFClassifierBackend, taxonomy: TopicTaxonomy | None = None) -> None:
+    def __init__(self, backend: HeadBackend | HFClassifierBackend, taxonomy: TopicTaxonomy | None = None,
+                 intent_model: IntentModel | None = None) -> None:
         self.backend = backend
         self.taxonomy = taxonomy or TopicTaxonomy.default()
         self.taxonomy.prepare(lambda phrases: backend.forward(phrases, 32)[1])
+        self.intent_model = intent_model or IntentModel()
+        self.intent_model.prepare(lambda phrases: backend.forward(phrases, 32)[1])
 
     @classmethod
     def load(cls, model: str | Path | None = None, home: Path | None = None, threads: int | None = None) -> Scorer:
@@ -178,15 +183,18 @@ class Scorer:
 
     @property
     def model_id(self) -> str:
-        """Identifies encoder + head (or classifier) + topics; use it in cache keys."""
-        return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}"
+        """Identifies encoder + head (or classifier) + topics + intent rules; use it in cache keys."""
+        return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}+intents-{INTENT_VERSION}"
 
     def score(self, texts: Sequence[str], batch_size: int = 32) -> list[Score]:
-        """Score texts (order preserved); a text too short to judge is neutral with low confidence."""
+        """Score texts (order preserved); a text too short to judge is neutral with low confidence
+        and has no intent (``other``)."""
         texts = [t[:READ_CHARS] if isinstance(t, str) else "" for t in texts]
         probs, emb = self.backend.forward(texts, batch_size)
         probs = judgeable(texts, probs)
         topics = self.taxonomy.assign(emb)
+        assigned = self.intent_model.assign(texts, emb, probs)
+        intents = [OTHER if too_short_to_judge(t) else i for t, i in zip(texts, assigned, strict=True)]
         return [
             Score(
                 sentiment=LABEL_NAMES[int(np.argmax(p))],
@@ -195,8 +203,9 @@ class Scorer:
                 p_positive=float(p[2]),
                 topic=topic,
                 embedding=e,
+                intents=intent,
             )
-            for p, e, topic in zip(probs, emb, topics, strict=True)
+            for p, e, topic, intent in zip(probs, emb, topics, intents, strict=True)
         ]
 
 
