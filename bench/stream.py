@@ -265,6 +265,7 @@ class FakeScore:
     p_positive: float
     topic: str
     embedding: Any = None
+    intents: str = "other"
 
 
 class FakeScorer:
@@ -285,5 +286,5 @@ class FakeScorer:
             sentiment = "negative" if neg else "neutral" if h < 70 else "positive"
             p = {"negative": (0.8, 0.1, 0.1), "neutral": (0.1, 0.8, 0.1), "positive": (0.1, 0.1, 0.8)}[sentiment]
             topic = "outage/bugs" if neg else ["pricing", "customer support", "delivery", "product launch", "other"][h % 5]
-            out.append(FakeScore(sentiment, *p, topic))
+            out.append(FakeScore(sentiment, *p, topic, intents="complaint" if neg else "other"))
         return out

@@ -2,7 +2,8 @@
 
 Scores are keyed by (text hash, model id): a re-run, a retried step or the same
 words posted twice never cost a second forward pass, and switching models
-re-scores everything once.
+re-scores everything once. Each text's intents (``intents`` table) are written
+in the same transaction under the same key, so a scored text always has them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from listening.normalize import scoring_text, title_is_thread
-from listening.store import Store, cursors, mentions, scores
+from listening.store import Store, cursors, intents, mentions, scores
 from listening.utc import as_utc
 
 
@@ -28,6 +29,7 @@ class ScoreLike(Protocol):
     p_positive: float
     topic: str
     embedding: Any
+    intents: str
 
 
 class ScorerLike(Protocol):
@@ -45,6 +47,7 @@ class EnrichReport:
     sentiment_by_brand: dict[str, Counter[str]] = field(default_factory=dict)
     sentiment_by_lang: dict[str, Counter[str]] = field(default_factory=dict)
     topics: Counter[str] = field(default_factory=Counter)
+    intents: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -121,10 +124,14 @@ def score_pending(store: Store, scorer: ScorerLike, *, where: Slice = Slice(), c
             "topic": r.topic, "scored_at": scored_at,
             "embedding": np.asarray(r.embedding, dtype=np.float16).tobytes() if r.embedding is not None else None,
         } for (h, _), r in zip(part, results, strict=True)]
+        intent_rows = [{"text_hash": h, "model_id": scorer.model_id, "intents": r.intents, "scored_at": scored_at}
+                       for (h, _), r in zip(part, results, strict=True)]
         with store.transaction() as conn:
             store.upsert(conn, scores, rows)
+            store.upsert(conn, intents, intent_rows)
         report.scored += len(rows)
         report.topics.update(r.topic for r in results)
+        report.intents.update(label for r in results for label in r.intents.split(","))
         if on_progress:
             on_progress(min(start + chunk, len(todo)), len(todo))
     window = where if where.since or where.until else Slice(where.brand, since=now - timedelta(days=MIX_DAYS))

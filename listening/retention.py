@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from listening.config import Retention
-from listening.store import Store, mentions, retention_marks, scores, skipped_items
+from listening.store import Store, intents, mentions, retention_marks, scores, skipped_items
 from listening.timeseries import pruned_before, write_hours
 from listening.utc import as_utc
 
@@ -67,6 +67,7 @@ def apply_retention(store: Store, retention: Retention, *, now: datetime) -> Ret
             report.mentions_deleted = conn.execute(sa.delete(mentions).where(mentions.c.published_at < cutoff)).rowcount
             orphans = scores.c.text_hash.not_in(sa.select(mentions.c.text_hash).distinct())
             report.scores_deleted = conn.execute(sa.delete(scores).where(orphans)).rowcount
+            conn.execute(sa.delete(intents).where(intents.c.text_hash.not_in(sa.select(mentions.c.text_hash).distinct())))
             report.skipped_deleted = conn.execute(sa.delete(skipped_items).where(skipped_items.c.last_seen < cutoff)).rowcount
         report.mentions_before = mark
     if retention.raw_days:

@@ -118,7 +118,7 @@ def test_score_cli_writes_contract_columns(home: Path, tmp_path: Path, scorer: S
     assert run_cli("score", "--input", str(src), "--output", str(out), "--batch-size", "4") == 0
     with out.open(encoding="utf-8", newline="") as fh:
         result = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    assert list(result[0]) == ["id", "lang", "text", "sentiment", "p_negative", "p_neutral", "p_positive", "topic"]
+    assert list(result[0]) == ["id", "lang", "text", "sentiment", "p_negative", "p_neutral", "p_positive", "topic", "intent"]
     assert [(r["id"], r["lang"], r["text"]) for r in result] == rows
     by_id = {r["id"]: r for r in result}
     assert by_id["1"]["sentiment"] == "positive"
@@ -126,6 +126,8 @@ def test_score_cli_writes_contract_columns(home: Path, tmp_path: Path, scorer: S
     assert by_id["3"]["sentiment"] == "negative"
     assert by_id["4"]["sentiment"] == "positive"
     assert by_id["5"]["topic"] == "outage/bugs"
+    assert "complaint" in by_id["5"]["intent"].split(",")
+    assert by_id["1"]["intent"] == "praise"
     for r in result:
         total = float(r["p_negative"]) + float(r["p_neutral"]) + float(r["p_positive"])
         assert abs(total - 1.0) < 2e-3
@@ -163,7 +165,7 @@ def test_score_keeps_every_row_and_every_text_byte(home: Path, scorer: Scorer, t
     assert lines[0].split("\t") == ["id", "text", "lang", *cli.OUTPUT_COLUMNS]
     rows = [line.split("\t") for line in lines[1:]]
     assert [(r[0], r[1], r[2]) for r in rows] == [(str(i), t, "x") for i, t in enumerate(TRICKY_TEXTS)]
-    assert all(r[3] in ("negative", "neutral", "positive") and len(r) == 8 for r in rows)
+    assert all(r[3] in ("negative", "neutral", "positive") and len(r) == 3 + len(cli.OUTPUT_COLUMNS) for r in rows)
 
 
 def test_score_keeps_a_bom_crlf_and_a_10_mb_text(home: Path, scorer: Scorer, tmp_path: Path,
@@ -338,7 +340,7 @@ def test_hf_classifier_path(tiny_classifier: Path, tmp_path: Path) -> None:
     src, out = tmp_path / "in.tsv", tmp_path / "out.tsv"
     src.write_text("text\nhello\n", encoding="utf-8")
     assert run_cli("score", "--input", str(src), "--output", str(out), "--model", str(tiny_classifier)) == 0
-    assert out.read_text(encoding="utf-8").splitlines()[0].split("\t")[-5:] == list(cli.OUTPUT_COLUMNS)
+    assert out.read_text(encoding="utf-8").splitlines()[0].split("\t")[-6:] == list(cli.OUTPUT_COLUMNS)
 
 
 def test_committed_head_is_small_and_documented() -> None:
@@ -453,7 +455,7 @@ def test_model_id_is_read_from_the_config_without_loading_weights(scorer: Scorer
 
 
 def test_model_id_of_a_classifier_needs_no_download(tmp_path: Path) -> None:
-    assert model_id_of("org/some-classifier", mask=BrandMask(())) == "hf:org/some-classifier+topics-t0.86"
-    assert model_id_of("org/some-classifier") == f"hf:org/some-classifier+topics-t0.86+mask-{default_mask().fingerprint}"
+    assert model_id_of("org/some-classifier", mask=BrandMask(())) == "hf:org/some-classifier+topics-t0.86+intents-i1"
+    assert model_id_of("org/some-classifier") == f"hf:org/some-classifier+topics-t0.86+intents-i1+mask-{default_mask().fingerprint}"
     with pytest.raises(ModelError, match="does not exist"):
         model_id_of(str(tmp_path / "missing"))

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from listening.nlp.masking import BrandMask
     from listening.nlp.scoring import Scorer
 
-OUTPUT_COLUMNS = ("sentiment", "p_negative", "p_neutral", "p_positive", "topic")
+OUTPUT_COLUMNS = ("sentiment", "p_negative", "p_neutral", "p_positive", "topic", "intent")
 BRAND_CHECK_ROWS = 250
 
 
@@ -32,9 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the model commands to the top-level parser."""
     score = subparsers.add_parser(
         "score",
-        help="add sentiment and topic columns to a TSV of texts",
+        help="add sentiment, topic and intent columns to a TSV of texts",
         description="Read a UTF-8 TSV with a 'text' column (optional 'lang'; other columns are "
-        "kept) and write it back with sentiment, p_negative, p_neutral, p_positive, topic. One line per row, "
+        "kept) and write it back with sentiment, p_negative, p_neutral, p_positive, topic, intent (the intents "
+        "that hold among question, complaint, request, praise, comma-separated, or 'other'). One line per row, "
         "fields split by tabs and never quoted, so every text is kept byte for byte; a UTF-8 BOM and CRLF are kept. "
         "The brand names of $LISTENING_CONFIG (else the demo config) are removed before scoring, as in the pipeline.",
     )
@@ -133,7 +134,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     keep = [i for i, name in enumerate(table.header) if name not in OUTPUT_COLUMNS]
     rows = (
         [row[i] for i in keep]
-        + [s.sentiment, f"{s.p_negative:.4f}", f"{s.p_neutral:.4f}", f"{s.p_positive:.4f}", s.topic]
+        + [s.sentiment, f"{s.p_negative:.4f}", f"{s.p_neutral:.4f}", f"{s.p_positive:.4f}", s.topic, s.intents]
         for row, s in zip(table.rows, scores, strict=True)
     )
     write_tsv(args.output, [table.header[i] for i in keep] + list(OUTPUT_COLUMNS), rows,

@@ -1,9 +1,9 @@
-"""Score mentions: sentiment, topic and embedding from one forward pass per text.
+"""Score mentions: sentiment, topic, intents and embedding from one forward pass per text.
 
 Two backends share one interface (``forward(texts) -> (probs, embeddings)``):
 the bundled e5 encoder with the committed sentiment head, or any Hugging Face
 sequence-classification model (id or local path) whose labels can be read as
-negative/neutral/positive. Topics always use the same pass's embeddings.
+negative/neutral/positive. Topics and intents always use the same pass's embeddings.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from listening.nlp.encoder import (
     DEFAULT_MAX_LENGTH, Encoder, default_threads, installed_encoder_id, length_sorted_batches, mean_pool, padded,
 )
 from listening.nlp.heads import HEAD_CONFIG, LABEL_NAMES, SentimentHead
+from listening.nlp.intent import INTENT_VERSION, OTHER, IntentModel
 from listening.nlp.labels import normalise_labels
 from listening.nlp.masking import BrandMask, default_mask
 from listening.nlp.topics import DEFAULT_TOPIC_THRESHOLD, TopicTaxonomy
@@ -83,6 +84,7 @@ class Score:
     p_positive: float
     topic: str
     embedding: np.ndarray
+    intents: str = OTHER
 
 
 class HeadBackend:
@@ -163,18 +165,20 @@ class HFClassifierBackend:
 
 
 class Scorer:
-    """Sentiment + topic + embedding for batches of texts; build once per process.
+    """Sentiment + topic + intents + embedding for batches of texts; build once per process.
 
     ``mask``: brand names masked (by default removed) before the encoder reads a text, so
     the score does not depend on which brand is named (default: no names).
     """
 
     def __init__(self, backend: HeadBackend | HFClassifierBackend, taxonomy: TopicTaxonomy | None = None,
-                 mask: BrandMask | None = None) -> None:
+                 intent_model: IntentModel | None = None, mask: BrandMask | None = None) -> None:
         self.backend = backend
         self.mask = mask or BrandMask(())
         self.taxonomy = taxonomy or TopicTaxonomy.default()
         self.taxonomy.prepare(lambda phrases: backend.forward(phrases, 32)[1])
+        self.intent_model = intent_model or IntentModel()
+        self.intent_model.prepare(lambda phrases: backend.forward(phrases, 32)[1])
 
     @classmethod
     def load(cls, model: str | Path | None = None, home: Path | None = None, threads: int | None = None,
@@ -191,9 +195,9 @@ class Scorer:
 
     @property
     def model_id(self) -> str:
-        """Identifies encoder + head (or classifier) + topics + brand mask; use it in cache keys."""
+        """Identifies encoder + head (or classifier) + topics + intent rules + brand mask; use it in cache keys."""
         masked = f"+mask-{self.mask.fingerprint}" if self.mask else ""
-        return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}{masked}"
+        return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}+intents-{INTENT_VERSION}{masked}"
 
     def with_mask(self, mask: BrandMask) -> Scorer:
         """This scorer (same loaded model and topics) masking ``mask``'s names instead."""
@@ -208,11 +212,14 @@ class Scorer:
 
     def score(self, texts: Sequence[str], batch_size: int = 32) -> list[Score]:
         """Score texts (order preserved); a text too short to judge once brand names, URLs and
-        emoji are gone is neutral with low confidence."""
+        emoji are gone is neutral with low confidence and has no intent (``other``)."""
         texts = [t[:READ_CHARS] if isinstance(t, str) else "" for t in texts]
         probs, emb = self.backend.forward([self.mask.apply(t) for t in texts], batch_size)
         probs = judgeable(texts, probs, self.mask)
         topics = self.taxonomy.assign(emb)
+        assigned = self.intent_model.assign(texts, emb, probs)
+        intents = [OTHER if too_short_to_judge(self.mask.remove(t) if self.mask else t) else i
+                   for t, i in zip(texts, assigned, strict=True)]
         return [
             Score(
                 sentiment=LABEL_NAMES[int(np.argmax(p))],
@@ -221,8 +228,9 @@ class Scorer:
                 p_positive=float(p[2]),
                 topic=topic,
                 embedding=e,
+                intents=intent,
             )
-            for p, e, topic in zip(probs, emb, topics, strict=True)
+            for p, e, topic, intent in zip(probs, emb, topics, intents, strict=True)
         ]
 
 
@@ -234,7 +242,7 @@ def model_id_of(model: str | Path | None = None, home: Path | None = None, mask:
     """
     model = str(model or default_model())
     mask = default_mask() if mask is None else mask
-    topics = f"+topics-t{DEFAULT_TOPIC_THRESHOLD:g}" + (f"+mask-{mask.fingerprint}" if mask else "")
+    topics = f"+topics-t{DEFAULT_TOPIC_THRESHOLD:g}+intents-{INTENT_VERSION}" + (f"+mask-{mask.fingerprint}" if mask else "")
     path = Path(model)
     if SentimentHead.is_head_dir(path):
         try:

@@ -60,6 +60,17 @@ scores = sa.Table(
     sa.Column("scored_at", UtcDateTime, nullable=False),
 )
 
+# What each scored text wants from the brand, written with its score (same key, same model id):
+# comma-separated sorted labels from listening.nlp.intent, or "other".
+intents = sa.Table(
+    "intents",
+    metadata,
+    sa.Column("text_hash", sa.String(32), primary_key=True),
+    sa.Column("model_id", sa.String(128), primary_key=True),
+    sa.Column("intents", sa.Text, nullable=False),
+    sa.Column("scored_at", UtcDateTime, nullable=False),
+)
+
 cursors = sa.Table(
     "cursors",
     metadata,
