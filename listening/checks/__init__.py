@@ -2,7 +2,7 @@
 
 Plain functions over the store (no Dagster import): each returns a :class:`CheckOutcome`, and
 :func:`announce` posts a check's change of state to Slack once. ``dagster_project/checks.py``
-wraps them as asset checks; ``docs/checks.md`` says what each means and what to do.
+wraps them as asset checks; ``docs/operations.md`` (Checks) says what each means and what to do.
 """
 
 from listening.checks._announce import announce, check_message, run_failure_message

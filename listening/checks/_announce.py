@@ -43,7 +43,7 @@ def check_message(check: str, outcome: CheckOutcome, ui_url: str = "") -> tuple[
     text = f"Check {check} {verdict}: {clean(outcome.summary, 500)}"
     blocks = [header(f"Check {check} {verdict}"), section(escape(clean(outcome.summary, 2500)))]
     if ui_url:
-        blocks.append(context(link(ui_url.rstrip("/") + "/asset-groups", "checks in the UI") + " · see docs/checks.md"))
+        blocks.append(context(link(ui_url.rstrip("/") + "/asset-groups", "checks in the UI") + " · see docs/operations.md (Checks)"))
     return truncate(text, 3000), blocks
 
 
