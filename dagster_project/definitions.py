@@ -31,15 +31,20 @@ def _executor() -> dg.ExecutorDefinition | None:
     return k8s_job_executor
 
 
-defs = dg.Definitions(
-    assets=[*source_assets, mentions, scored_mentions, brand_day_scores, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest,
-            reach_changes, data_retention],
-    asset_checks=asset_checks,
-    sensors=[post_failed_runs],
-    jobs=[cycle_job, timeseries_job, digest_job, scoring_backfill_job],
-    schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule, digest_slack_retry],
-    executor=_executor(),
-    # No database_url here: LISTENING_DATABASE_URL is read when a step opens the store, so a password in it
-    # never becomes resource config that the UI shows. Slack secrets, the model and the clock are bound by EnvVar.
-    resources=wired(),
-)
+def build_defs() -> dg.Definitions:
+    """The Definitions, with secrets bound from the environment as it is now (``EnvVar`` only for variables set)."""
+    return dg.Definitions(
+        assets=[*source_assets, mentions, scored_mentions, brand_day_scores, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest,
+                reach_changes, data_retention],
+        asset_checks=asset_checks,
+        sensors=[post_failed_runs],
+        jobs=[cycle_job, timeseries_job, digest_job, scoring_backfill_job],
+        schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule, digest_slack_retry],
+        executor=_executor(),
+        # No database_url here: LISTENING_DATABASE_URL is read when a step opens the store, so a password in it
+        # never becomes resource config that the UI shows. Slack secrets, the model and the clock are bound by EnvVar.
+        resources=wired(),
+    )
+
+
+defs = build_defs()

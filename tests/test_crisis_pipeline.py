@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from dagster_project.definitions import defs
+from dagster_project.definitions import build_defs
 from listening.replay import DATA_DIR
 from listening.store import Store, alerts
 from tests.conftest import NOW
@@ -24,7 +24,8 @@ def surge_window(epoch: datetime) -> tuple[datetime, datetime]:
 
 def run_cycle(instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch, at: datetime) -> dg.ExecuteInProcessResult:
     monkeypatch.setenv("LISTENING_REPLAY_NOW", at.isoformat())
-    result = defs.resolve_job_def("listening_cycle").execute_in_process(instance=instance)
+    # built after the Slack variables are set, as `dagster dev` started with them set would bind them
+    result = build_defs().resolve_job_def("listening_cycle").execute_in_process(instance=instance)
     assert result.success
     return result
 

@@ -20,7 +20,7 @@ import pytest
 from dagster_project.assets import scoring
 from dagster_project.assets.mentions import mentions
 from dagster_project.assets.timeseries import brand_timeseries
-from dagster_project.resources import ListeningResource
+from dagster_project.resources import ListeningResource, ModelResource, wired
 from listening.store import Store
 from tests.conftest import NOW
 from tests.test_digest_fixtures import MODEL, Builder
@@ -61,8 +61,8 @@ def test_the_ui_shows_the_watchlists_hourly_tables_and_chart(home: Path, tmp_pat
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
     _populate(Store.open())
     # every text is already scored by MODEL, so the asset scores nothing and only builds its tables
-    monkeypatch.setattr(scoring, "get_scorer", lambda: SimpleNamespace(model_id=MODEL))
-    resources = {"listening": ListeningResource()}
+    monkeypatch.setattr(ModelResource, "scorer", lambda self: SimpleNamespace(model_id=MODEL))
+    resources = wired(ListeningResource())
     with dg.DagsterInstance.get() as instance:
         assert dg.materialize([mentions, scoring.scored_mentions], instance=instance, resources=resources).success
         assert dg.materialize([brand_timeseries], instance=instance, resources=resources,
