@@ -13,12 +13,16 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from listening.config import load_config
 from listening.errors import ListeningError
 from listening.http import HttpClient
+from listening.ingest import run_ingest
 from listening.sources import (
     AppStoreReviews,
     BlueskyAuthor,
@@ -37,6 +41,7 @@ from listening.sources import (
     RedditSearch,
     YouTubeChannel,
 )
+from listening.store import Store, mentions
 from tests.conftest import NOW
 from tests.fault_server import FIXTURES, FaultServer, fault_server, fixture, ok  # noqa: F401
 
@@ -217,7 +222,7 @@ def test_a_feed_entry_dated_past_year_9999_is_skipped_and_the_feed_is_kept(
 def _extremes() -> list[Any]:
     return [None, 0, -1, True, 10**12, -(10**12), 10**30, 1e308, -1e308, float("nan"), "", "x" * 5000, "\x00",
             FAR, "0000-00-00", "2026-11-24T16:20:00Z", "Fri, 31 Dec 9999 23:59:59 -1200", ["a", 1], [], {},
-            {"label": None}, {"label": FAR}, {"x": [1, {"y": None}]}]
+            {"label": None}, {"label": FAR}, {"x": [1, {"y": None}]}, "\ud800"]
 
 
 def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -259,3 +264,30 @@ def test_fuzzed_recorded_items_never_fail_the_task(name: str, fault_server: Faul
         except ListeningError as exc:  # only a page that cannot be read at all may fail the task
             pytest.fail(f"round {round_}: one mutated item failed the whole page: {exc}")
         assert expected <= ids(result), f"round {round_}: good items lost"
+
+
+def test_a_post_with_half_a_utf16_pair_is_stored_with_a_replacement_character(
+    home: Path, tmp_path: Path, fault_server: FaultServer
+) -> None:
+    """JSON may escape a lone surrogate ("\\ud83d" without its pair); the post is kept, that character is not."""
+    payload = json.loads((FIXTURES / "hn_search_acme_page0.json").read_bytes())
+    _single_page_hn(payload)
+    payload["hits"][0]["title"] += " \ud83d"  # json.dumps writes it as the escape a real payload carries
+    payload["hits"][0]["author"] = "\udc00jdoe"
+    fault_server.route("/api/v1/search_by_date", ok(json.dumps(payload).encode(), JSON))
+    config_file = tmp_path / "c.yaml"
+    config_file.write_text(f"""
+endpoints: {{hackernews: "{fault_server.base_url}"}}
+brands:
+  - key: acme
+    name: Acme
+    sources:
+      hackernews: [{{query: acme}}]
+""")
+    store = Store.open()
+    with HttpClient.for_contact("t@example.com") as client:
+        (task,) = run_ingest(load_config(config_file), store, client, now=lambda: NOW).tasks
+    assert not task.error and task.new == store.count(mentions) > 0
+    with store.engine.connect() as conn:
+        titles = dict(conn.execute(sa.select(mentions.c.author, mentions.c.title)).all())
+    assert titles["\ufffdjdoe"] == "Acme Cloud 3.0 released \ufffd"

@@ -11,7 +11,10 @@ store) trips over a value the mapper let through.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -30,6 +33,7 @@ _TEXT_FIELDS = ("source", "native_id", "url", "title", "text", "author", "lang",
 _COUNT_FIELDS = ("author_followers", "likes", "reposts", "replies", "views", "score")
 _COUNT_LIMIT = 2**63  # the store's BIGINT
 _LANG_LIMIT = 8  # the store's lang column
+_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON's "\\ud800" decodes to one; UTF-8 cannot encode it
 
 
 class BadItem(ValueError):
@@ -78,7 +82,25 @@ def checked(m: Mention) -> Mention:
             raise BadItem("bad_field", f"item {who}: {name} {str(value)[:40]!r} is not a count")
     if not isinstance(m.is_own, bool) or not isinstance(m.raw, dict):
         raise BadItem("bad_field", f"item {who}: is_own or raw has the wrong type")
-    return m
+    return _without_lone_surrogates(m)
+
+
+def _without_lone_surrogates(m: Mention) -> Mention:
+    r"""``m`` with each unpaired surrogate replaced by U+FFFD: the post is kept, one character is lost.
+
+    A JSON payload may escape half of a UTF-16 pair (``"\ud83d"``); hashing and storing such text fails.
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    >>> _without_lone_surrogates(Mention("mastodon", "1", "", "", "ok \ud83d", t, t)).text == "ok \N{REPLACEMENT CHARACTER}"
+    True
+    """
+    fixed = {name: _SURROGATE.sub("\ufffd", getattr(m, name)) for name in _TEXT_FIELDS
+             if _SURROGATE.search(getattr(m, name))}
+    raw = json.dumps(m.raw, ensure_ascii=False, default=str)
+    if _SURROGATE.search(raw):
+        fixed["raw"] = json.loads(_SURROGATE.sub("\ufffd", raw))
+    return dataclasses.replace(m, **fixed) if fixed else m
 
 
 def guarded(what: str, skipped: list[Skipped], convert: Callable[..., Mention], /, *args: Any, **kwargs: Any
