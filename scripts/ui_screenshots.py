@@ -56,6 +56,8 @@ PAGES = (
          ("per_brand", "busiest hour (UTC)", "hourly (last 24 h)", "negative %", "sources")),
     Page("brand_timeseries-chart", "/assets/brand_timeseries?view=events", ("Mentions per hour, the negative ones in red",),
          dialog="hourly_chart", height=1200),
+    Page("rss_mentions-checks", "/assets/rss_mentions?view=checks&checkDetail=tasks_succeeded",
+         ("tasks_succeeded", "tasks_not_silent", "Evaluation result", "last_success"), height=1200),
 )
 WIDTH = 1920
 
@@ -202,7 +204,7 @@ def shoot(browser: Browser, base: str, page: Page, out: Path) -> dict[str, Any]:
     time.sleep(1.5)  # let the last layout settle before the picture
     shot = out / f"{page.name}.png"
     shot.write_bytes(base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"]))
-    return {"page": page.name, "file": str(shot), "missing": missing, "images": images}
+    return {"page": page.name, "file": str(shot), "missing": missing, "images": images, "text": browser.text()}
 
 
 def screenshot_pages(port: int, out: Path, pages: tuple[Page, ...] = PAGES) -> list[dict[str, Any]]:

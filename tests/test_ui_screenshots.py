@@ -2,7 +2,8 @@
 
 A small store with known mentions (CJK included) and scores, the `mentions`, `scored_mentions` and
 `brand_timeseries` assets materialized into a fresh instance, then `listening ui` and
-``scripts/ui_screenshots.py`` (the same script that screenshots the demo) over it.
+``scripts/ui_screenshots.py`` (the same script that screenshots the demo) over it. An RSS task whose
+feed refuses connections makes `rss_mentions`' `tasks_succeeded` check fail: its page must say why.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import dagster as dg
 import pytest
 
 from dagster_project.assets import scoring
+from dagster_project.assets.ingest import source_assets
 from dagster_project.assets.mentions import mentions
+from dagster_project.checks import asset_checks
 from dagster_project.assets.timeseries import brand_timeseries
 from dagster_project.resources import ListeningResource, ModelResource, wired
 from listening.store import Store
@@ -27,6 +30,7 @@ from tests.test_digest_fixtures import MODEL, Builder
 from tests.test_digest_screenshot import ARTIFACTS, _chromium
 
 ROOT = Path(__file__).resolve().parents[1]
+rss_mentions = next(a for a in source_assets if a.key.path[-1] == "rss_mentions")
 DAY = (NOW - timedelta(days=1)).replace(hour=0)
 
 
@@ -51,6 +55,17 @@ def _populate(store: Store) -> None:
     b.write(store)
 
 
+def _fail_a_check(instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    """An RSS feed nobody answers (port 9 refuses): the fetch records its error and `tasks_succeeded` fails with it."""
+    config = tmp_path / "refused.yaml"
+    config.write_text("brands:\n  - key: orbitly\n    name: Orbitly\n    sources:\n"
+                      "      feeds: [{url: 'http://127.0.0.1:9/feed.xml'}]\n")
+    checks = [c for c in asset_checks if c.check_key.asset_key == rss_mentions.key]
+    result = dg.materialize([rss_mentions, *checks], instance=instance, resources=wired(ListeningResource(config_path=str(config))))
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations["tasks_succeeded"] is False
+
+
 @pytest.mark.slow
 def test_the_ui_shows_the_watchlists_hourly_tables_and_chart(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _chromium()
@@ -67,12 +82,15 @@ def test_the_ui_shows_the_watchlists_hourly_tables_and_chart(home: Path, tmp_pat
         assert dg.materialize([mentions, scoring.scored_mentions], instance=instance, resources=resources).success
         assert dg.materialize([brand_timeseries], instance=instance, resources=resources,
                               partition_key=DAY.strftime("%Y-%m-%d")).success
+        _fail_a_check(instance, tmp_path)
 
     script = _script()
     out = ARTIFACTS / "ui"
     env = {**os.environ, "LISTENING_SCHEDULES": "off"}
     with script.dagster_ui(env) as port:
         results = script.screenshot_pages(port, out)
+    checks_page = next(r for r in results if r["page"] == "rss_mentions-checks")
+    assert "Failed" in checks_page["text"] and "Connection refused" in checks_page["text"], "the failing check says why"
     for r in results:
         assert r["missing"] == [], f"{r['page']}: the UI does not show {r['missing']} (see {r['file']})"
         assert Path(r["file"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
