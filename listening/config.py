@@ -462,6 +462,10 @@ def brand_names(path: str | Path) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+#: The variable the demo config's URLs start with: where the offline replay listens (a port that may change per run).
+REPLAY_VAR = "REPLAY_URL"
+
+
 def load_config(path: str | Path, unset: Mapping[str, str] | None = None) -> ListeningConfig:
     """Read and validate a listening config file; ``unset`` gives values for variables the environment lacks."""
     path = Path(path)

@@ -12,13 +12,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from listening.config import ListeningConfig, load_config
+from listening.config import REPLAY_VAR, ListeningConfig, load_config
 from listening.language import MODEL_LANGUAGES
 
 __all__ = ["ConfigReport", "check_config", "config_warnings"]
 
 #: The variable ``listening demo`` and a config-less ``listening fetch`` set to the replay server's address.
-REPLAY_VAR = "REPLAY_URL"
 #: Mistakes seen for language codes, with the code meant.
 _LIKELY = {"kr": "ko", "jp": "ja", "cn": "zh", "english": "en", "korean": "ko", "japanese": "ja"}
 

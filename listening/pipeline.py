@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from listening.config import ListeningConfig, load_config
+from listening.config import REPLAY_VAR, ListeningConfig, load_config
 from listening.errors import StoreError
 from listening.http import HttpClient, Politeness
 from listening.ingest import IngestReport, TaskReport, run_ingest
@@ -53,16 +53,16 @@ def open_config(path: str | Path | None = None) -> Iterator[ListeningConfig]:
         server = ReplayServer(clock=clock, epoch=pinned)
     # The environment is changed only while no server thread runs: setenv racing another thread's getenv
     # can crash the process (seen under libfaketime, which reads the environment on clock calls).
-    previous = os.environ.get("REPLAY_URL")
-    os.environ["REPLAY_URL"] = server.url
+    previous = os.environ.get(REPLAY_VAR)
+    os.environ[REPLAY_VAR] = server.url
     try:
         with server:
             yield load_config(DEMO_CONFIG)
     finally:
         if previous is None:
-            os.environ.pop("REPLAY_URL", None)
+            os.environ.pop(REPLAY_VAR, None)
         else:
-            os.environ["REPLAY_URL"] = previous
+            os.environ[REPLAY_VAR] = previous
 
 
 def require_slack(config: ListeningConfig) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -13,7 +15,9 @@ import feedparser
 import pytest
 import yaml
 
+from listening.pipeline import REPLAY_PORT, open_config
 from listening.replay import DEMO_CONFIG, ReplayServer
+from listening.sources.plan import plan_tasks
 from listening.replay.payloads import HN_FIELDS
 
 NOW = datetime(2026, 6, 10, 8, 30, 17, tzinfo=timezone.utc)
@@ -255,3 +259,19 @@ def test_demo_config_points_every_source_at_the_replay(srv):
         for g in b["sources"]["google_news"]:
             for lang in g["locales"]:
                 assert b"<item>" in get(srv, gnews_path(g["query"], lang))[2]
+
+
+def test_the_demos_task_keys_stay_the_same_when_the_replay_port_is_taken() -> None:
+    """Cursors, task health and checks are keyed by task: a key holding the replay's port would orphan them."""
+    with open_config(None) as config:
+        usual = sorted(t.key for t in plan_tasks(config))
+    with contextlib.ExitStack() as stack:
+        holder = stack.enter_context(socket.socket())
+        with contextlib.suppress(OSError):  # another process may hold it already: the same situation
+            holder.bind(("127.0.0.1", REPLAY_PORT))
+            holder.listen()
+        with open_config(None) as config:
+            assert f":{REPLAY_PORT}" not in str(config.brands[0].sources.feeds[0].url)
+            moved = sorted(t.key for t in plan_tasks(config))
+    assert moved == usual
+    assert "rss:${REPLAY_URL}/feeds/orbitly-blog.xml" in usual

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from listening.config import load_config
+from listening.config import REPLAY_VAR, load_config
 from listening.ingest import run_ingest
 from listening.pipeline import DEMO_CONFIG, REPLAY_PORT, http_client, now as pipeline_now
 from listening.replay.server import ReplayServer, floor_minute
@@ -51,10 +51,10 @@ def replay_repolls(store: Store, *, now: datetime | None = None, every: timedelt
     replay = server.replay
     replay.pinned = True  # the clock walks back through the recording: keep today's mapping
     start = replay.epoch + timedelta(seconds=replay.labels["recorded_from_offset_s"])
-    previous = os.environ.get("REPLAY_URL")
+    previous = os.environ.get(REPLAY_VAR)
     rounds = snapshots = new = failed = 0
     with server:
-        os.environ["REPLAY_URL"] = server.url
+        os.environ[REPLAY_VAR] = server.url
         try:
             config = load_config(DEMO_CONFIG)
             tasks = [t for t in plan_tasks(config) if t.account]
@@ -70,7 +70,7 @@ def replay_repolls(store: Store, *, now: datetime | None = None, every: timedelt
                     at += every
         finally:
             if previous is None:
-                os.environ.pop("REPLAY_URL", None)
+                os.environ.pop(REPLAY_VAR, None)
             else:
-                os.environ["REPLAY_URL"] = previous
+                os.environ[REPLAY_VAR] = previous
     return RepollReport(rounds, len(tasks), snapshots, new, failed, start, end)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from listening.config import ListeningConfig
+from listening.config import REPLAY_VAR, ListeningConfig
 from listening.http import HttpClient, secret_free_key
 from listening.sources.base import Connector, Cursor, FetchResult
 from listening.sources.appstore import AppStoreReviews
@@ -90,6 +90,21 @@ class SourceTask:
         return self.connector.fetch(client, cursor, now=now)
 
 
+def replay_free_key(key: str, unexpanded: dict[str, str]) -> str:
+    """``key`` with the replay's address written as ``${REPLAY_URL}``, as in the config file.
+
+    The replay listens on a fixed port unless another process holds it, then on any free one; a key
+    holding the port would name a different task (cursor, health, checks) on every such run.
+
+    >>> replay_free_key("rss:http://127.0.0.1:51234/feeds/a.xml", {"http://127.0.0.1:51234/feeds/a.xml": "${REPLAY_URL}/feeds/a.xml"})
+    'rss:${REPLAY_URL}/feeds/a.xml'
+    """
+    for expanded, raw in unexpanded.items():
+        if raw.startswith(f"${{{REPLAY_VAR}}}") and expanded and expanded in key:
+            key = key.replace(expanded, raw)
+    return key
+
+
 def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
     """All source tasks of a config, each query/feed once even if several brands list it."""
     tasks: dict[tuple[str, str], SourceTask] = {}
@@ -99,7 +114,7 @@ def plan_tasks(config: ListeningConfig) -> list[SourceTask]:
     forms = config.unexpanded
 
     def add(connector: Connector, brand: str, own: bool, voice: bool | None = None, account: str = "") -> None:
-        safe_key = secret_free_key(connector.key, forms)
+        safe_key = secret_free_key(replay_free_key(connector.key, forms), forms)
         tasks.setdefault((connector.source, connector.key), SourceTask(connector, brand, own, voice, account, safe_key))
 
     for brand in config.brands:
