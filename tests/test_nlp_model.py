@@ -24,6 +24,7 @@ from listening.nlp.encoder import Encoder
 from listening.errors import ModelError
 from listening.nlp.masking import BrandMask, default_mask
 from listening.nlp.scoring import DEFAULT_MODEL_DIR, Scorer, get_scorer, model_id_of
+from listening.nlp.topics import TopicTaxonomy
 from listening.replay import DEMO_CONFIG
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nlp"
@@ -455,7 +456,8 @@ def test_model_id_is_read_from_the_config_without_loading_weights(scorer: Scorer
 
 
 def test_model_id_of_a_classifier_needs_no_download(tmp_path: Path) -> None:
-    assert model_id_of("org/some-classifier", mask=BrandMask(())) == "hf:org/some-classifier+topics-t0.86+intents-i1"
-    assert model_id_of("org/some-classifier") == f"hf:org/some-classifier+topics-t0.86+intents-i1+mask-{default_mask().fingerprint}"
+    topics = TopicTaxonomy.default().fingerprint
+    assert model_id_of("org/some-classifier", mask=BrandMask(())) == f"hf:org/some-classifier+topics-{topics}+intents-i1"
+    assert model_id_of("org/some-classifier") == f"hf:org/some-classifier+topics-{topics}+intents-i1+mask-{default_mask().fingerprint}"
     with pytest.raises(ModelError, match="does not exist"):
         model_id_of(str(tmp_path / "missing"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from listening.nlp.topics import STOPWORDS
+from listening.nlp.keywords import STOPWORDS
 
 __all__ = ["STOP_WORDS", "alert_terms"]
 

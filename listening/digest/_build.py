@@ -19,7 +19,8 @@ from listening.digest._model import (
 )
 from listening.digest._weeks import day_edges, week_bounds, zone
 from listening.i18n import labels
-from listening.nlp.topics import OTHER, cluster_themes, keyword_tokens
+from listening.nlp.keywords import keyword_tokens
+from listening.nlp.topics import OTHER, cluster_themes
 from listening.store import Store
 
 HISTORY_WEEKS = 8
@@ -35,7 +36,6 @@ CAMPAIGN_RATIO = 3.0
 CAMPAIGN_WINDOW = 14
 _LAUNCH = re.compile(r"launch|announc|unveil|introduc|発表|発売|登場|출시|공개|선보", re.I)
 _PRESS = re.compile(r"press release|newsroom|プレスリリース|報道発表|보도자료", re.I)
-_KANA_GRAMMAR = re.compile(r"[\u3040-\u309f]")  # hiragana: particles and endings, not subjects
 _RELEASE = re.compile(r"release|changelog|version|v\d+\.\d+|リリース|릴리스|업데이트", re.I)
 
 
@@ -198,9 +198,12 @@ def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], meta: dict[str,
     Mentions of one theme in Korean, Japanese and English share a cluster because the
     encoder is multilingual. A theme is named by its taxonomy topic when most members
     carry it, else by its top keywords; counts are scaled from the sample to the week.
-    The brand's own names in every script are left out: "오르비틀리" says nothing about a theme.
+    Keywords are nouns (``listening.nlp.keywords``), without the brand's own names in any
+    script: "오르비틀리" says nothing about a theme. A post is quoted at most once per
+    digest, also when the same words were posted twice (a comment seen on two sources).
     """
     out: dict[str, list[Theme]] = {}
+    quoted_keys: set[str] = set()
     for r in raw.to_dicts():
         ids = [i for i in r["ids"] if i in embeddings and i in posts]
         if len(ids) < 3:
@@ -210,17 +213,46 @@ def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], meta: dict[str,
         found = cluster_themes(_without_language(np.stack([embeddings[i] for i in ids]), langs), texts, langs,
                                k=min(len(ids), max(4, round(math.sqrt(len(ids) / 2)))), n_keywords=12,
                                merge_above=THEME_MERGE)
-        brand_words = set(keyword_tokens(" ".join(aliases.get(r["brand"], [r["brand"]]))))
+        names = aliases.get(r["brand"], [r["brand"]])
+        brand_words = {w for name in names for lang in ("ko", "ja", "en") for w in keyword_tokens(name, lang)}
+        brand_words |= {name.casefold() for name in names}
         for theme in found[:THEMES_PER_BRAND]:
             members = [ids[j] for j in theme.members]
-            keywords = [w for w in theme.keywords if w not in brand_words and not _KANA_GRAMMAR.search(w)][:5]
+            keywords = [w for w in theme.keywords if not _names_brand(w, brand_words)][:5]
             topic, votes = Counter(str(meta.get(i, {}).get("topic") or OTHER) for i in members).most_common(1)[0]
             name = topic if topic != OTHER and votes * 2 > len(members) else ", ".join(keywords[:3]) or OTHER
             share = len(members) / len(ids)
             rep = ids[theme.representative]
-            quoted = [p for pid in [rep, *(m for m in members if m != rep)][:2] if (p := post(pid))]
+            quoted = _quote(post, [rep, *(m for m in members if m != rep)], quoted_keys, 2)
             out.setdefault(r["brand"], []).append(Theme(r["brand"], name, round(share * r["total"]), share, keywords, quoted))
     return {b: out[b] for b in aliases if b in out}
+
+
+def _names_brand(word: str, brand_words: set[str]) -> bool:
+    """Whether a keyword is, or (in Korean or Japanese, written without spaces) is built on, one of the
+    brand's names: 케스트럴홈 is, 스마트홈 is not."""
+    return word in brand_words or (not word.isascii() and any(len(b) >= 2 and not b.isascii() and b in word for b in brand_words))
+
+
+def _quote(post: Any, candidates: Sequence[str], seen: set[str], limit: int) -> list[Post]:
+    """Up to ``limit`` posts of ``candidates`` (in order) not quoted yet in this digest.
+
+    A post counts as quoted by its id, its link and its words: the same comment under two
+    ids must not be shown twice. ``seen`` is updated.
+    """
+    out: list[Post] = []
+    for pid in candidates:
+        if len(out) == limit:
+            break
+        p = post(pid)
+        if p is None:
+            continue
+        keys = {f"id:{p.id}", f"text:{' '.join((p.title + ' ' + p.text).split()).casefold()}"} | ({f"url:{p.url}"} if p.url else set())
+        if keys & seen:
+            continue
+        seen |= keys
+        out.append(p)
+    return out
 
 
 def _competitor_posts(week: pl.DataFrame, own: set[str]) -> pl.DataFrame:

@@ -29,7 +29,7 @@ from listening.nlp.heads import HEAD_CONFIG, LABEL_NAMES, SentimentHead
 from listening.nlp.intent import INTENT_VERSION, OTHER, IntentModel
 from listening.nlp.labels import normalise_labels
 from listening.nlp.masking import BrandMask, default_mask
-from listening.nlp.topics import DEFAULT_TOPIC_THRESHOLD, TopicTaxonomy
+from listening.nlp.topics import TopicTaxonomy
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "sentiment"
 #: The model reads a text's first 256 tokens, which never take this many characters in real text;
@@ -197,7 +197,7 @@ class Scorer:
     def model_id(self) -> str:
         """Identifies encoder + head (or classifier) + topics + intent rules + brand mask; use it in cache keys."""
         masked = f"+mask-{self.mask.fingerprint}" if self.mask else ""
-        return f"{self.backend.model_id}+topics-t{self.taxonomy.threshold:g}+intents-{INTENT_VERSION}{masked}"
+        return f"{self.backend.model_id}+topics-{self.taxonomy.fingerprint}+intents-{INTENT_VERSION}{masked}"
 
     def with_mask(self, mask: BrandMask) -> Scorer:
         """This scorer (same loaded model and topics) masking ``mask``'s names instead."""
@@ -242,7 +242,7 @@ def model_id_of(model: str | Path | None = None, home: Path | None = None, mask:
     """
     model = str(model or default_model())
     mask = default_mask() if mask is None else mask
-    topics = f"+topics-t{DEFAULT_TOPIC_THRESHOLD:g}+intents-{INTENT_VERSION}" + (f"+mask-{mask.fingerprint}" if mask else "")
+    topics = f"+topics-{TopicTaxonomy.default().fingerprint}+intents-{INTENT_VERSION}" + (f"+mask-{mask.fingerprint}" if mask else "")
     path = Path(model)
     if SentimentHead.is_head_dir(path):
         try:

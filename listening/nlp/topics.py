@@ -7,60 +7,20 @@ phrases are embedded, once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-OTHER = "other"
-DEFAULT_TOPIC_THRESHOLD = 0.86
+from listening.nlp.keywords import keyword_tokens
+from listening.nlp.topic_phrases import OTHER, TOPIC_PHRASES
 
-DEFAULT_TOPICS: dict[str, list[str]] = {
-    "outage/bugs": [
-        "the app keeps crashing", "the service is down", "login is broken after the update",
-        "error message when I try to open it", "website not loading",
-        "앱이 계속 멈춰요", "서비스 접속이 안 돼요", "업데이트 후 오류가 나요",
-        "アプリが何度も落ちる", "サービスに接続できない", "アップデート後にエラーが出る",
-    ],
-    "pricing": [
-        "the price is too expensive", "they raised the subscription price", "great value for money",
-        "가격이 너무 비싸요", "구독료가 올랐어요",
-        "値段が高すぎる", "料金が値上げされた",
-    ],
-    "customer support": [
-        "customer support never answered", "the support agent was very helpful", "waiting for a refund from support",
-        "고객센터가 전화를 안 받아요", "상담원이 친절했어요",
-        "カスタマーサポートの対応が悪い", "問い合わせに返事がない",
-    ],
-    "delivery": [
-        "my package has not arrived", "shipping took two weeks", "the order was delivered damaged",
-        "배송이 너무 늦어요", "택배가 아직 안 왔어요",
-        "配送が遅い", "荷物がまだ届かない",
-    ],
-    "security/privacy": [
-        "my account was hacked", "data breach leaked personal information", "privacy concerns about tracking",
-        "개인정보가 유출됐어요", "계정이 해킹당했어요",
-        "個人情報が流出した", "アカウントが乗っ取られた",
-    ],
-    "product launch": [
-        "they just announced a new model", "the new version is released today", "launch of the new product",
-        "신제품이 출시됐어요", "새 버전이 공개됐어요",
-        "新製品が発売された", "新しいモデルが発表された",
-    ],
-    "campaign": [
-        "their new ad campaign", "the commercial with the celebrity", "promotion and giveaway event",
-        "새 광고 캠페인", "이벤트 경품 행사",
-        "新しい広告キャンペーン", "プレゼントキャンペーン",
-    ],
-    OTHER: [
-        "I love it", "this is terrible", "nice weather today", "what a great movie",
-        "정말 좋아요", "정말 최악이에요", "오늘 날씨 좋네요",
-        "最高です", "最悪です", "今日はいい天気",
-    ],
-}
+DEFAULT_TOPIC_THRESHOLD = 0.82
+DEFAULT_TOPICS = TOPIC_PHRASES
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
@@ -82,8 +42,19 @@ class TopicTaxonomy:
 
     @classmethod
     def default(cls, threshold: float = DEFAULT_TOPIC_THRESHOLD) -> TopicTaxonomy:
-        """The shipped brand-listening taxonomy (en/ko/ja examples)."""
+        """The shipped brand-listening taxonomy (en/ko/ja examples, ``listening.nlp.topic_phrases``)."""
         return cls(DEFAULT_TOPICS, threshold)
+
+    @property
+    def fingerprint(self) -> str:
+        """Short hash of the topics, their phrases and the threshold: part of the scorer's model id,
+        so editing the taxonomy re-scores stored mentions once instead of mixing two taxonomies.
+
+        >>> TopicTaxonomy({"a": ["x"]}).fingerprint == TopicTaxonomy({"a": ["x"]}, 0.5).fingerprint
+        False
+        """
+        content = json.dumps([self.topics, f"{self.threshold:g}"], ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(content.encode("utf-8")).hexdigest()[:10]
 
     def prepare(self, embed: EmbedFn) -> None:
         """Embed the example phrases once, with the same encoder as the texts."""
@@ -114,44 +85,6 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     if x.ndim == 1:
         x = x[None, :]
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
-STOPWORDS = frozenset(
-    """a an the and or but if of to in on at for with from by is are was were be been it its this that
-    these those i you he she we they me my your our their them his her not no so do does did have has had
-    just very can will would should could there here what when who how all any more most some such than too
-    rt user http https amp im dont get got one like
-    el la los las de del que y en un una es por con para lo al se su le les des et est pas pour qui dans
-    der die das und ist nicht ein eine mit zu den von
-    이 그 저 것 수 등 더 좀 너무 진짜 정말 그냥 은 는 이 가 을 를 에 의 도 로 으로 하고 에서 와 과
-    """.split()
-)
-_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[{_CJK}]+|[^\W\d_]{{2,}}", re.UNICODE)
-_NOISE = re.compile(r"https?://\S+|@\w+")
-
-
-def keyword_tokens(text: str) -> list[str]:
-    """Words for spaced scripts, character bigrams for runs of Han/kana.
-
-    Hangul words keep their spaces but not their particles, so they are also
-    cut into bigrams; this keeps keywords stable without a morphological
-    analyser.
-
-    >>> keyword_tokens("The app crashed")
-    ['app', 'crashed']
-    >>> keyword_tokens("アプリ落ちる")
-    ['アプ', 'プリ', 'リ落', '落ち', 'ちる']
-    """
-    out: list[str] = []
-    for tok in _TOKEN.findall(_NOISE.sub(" ", text.lower())):
-        if re.match(rf"[{_CJK}]", tok):
-            if len(tok) == 1:
-                continue
-            out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
-        elif tok not in STOPWORDS:
-            out.append(tok)
-    return [t for t in out if t not in STOPWORDS]
 
 
 @dataclass(frozen=True)
@@ -228,7 +161,8 @@ def cluster_themes(
     """Group mentions into themes (largest first) with keywords and a representative.
 
     ``k`` defaults to about sqrt(n/2); clusters smaller than ``min_size`` are
-    dropped. Keywords are ranked by class-based TF-IDF against all texts.
+    dropped. Keywords (nouns in Korean and Japanese, ``listening.nlp.keywords``) are ranked by
+    class-based TF-IDF against all texts.
     With ``merge_above``, clusters whose centres are at least that similar are
     joined, so a generous ``k`` can over-split without splitting one theme in two.
     """
@@ -240,7 +174,7 @@ def cluster_themes(
     labels = _kmeans(x, k, seed)
     if merge_above is not None:
         labels = _merge_similar(x, labels, merge_above)
-    docs = [set(keyword_tokens(t)) for t in texts]
+    docs = [set(keyword_tokens(t, langs[i] if langs is not None else None)) for i, t in enumerate(texts)]
     df = Counter(tok for d in docs for tok in d)
     themes = []
     for j in range(k):
