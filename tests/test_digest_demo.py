@@ -41,6 +41,35 @@ def peak(text: str, pattern: str) -> float:
     return max(found)
 
 
+KO_AFTER_NOUN = ("이", "가", "은", "는", "을", "를", "에", "의", "도", "로", "와", "과", "만", "까지", "부터", "처럼", "보다", "나",
+                 "랑", "하", "했", "한", "할", "된", "되", "됐", "들", "께", "라", "인", "입", "이에요", "예요")
+_SCRIPT = {"hangul": r"[\uac00-\ud7af]", "kana": r"[\u30a0-\u30ff]", "han": r"[\u3400-\u4dbf\u4e00-\u9fff々]",
+           "hira": r"[\u3040-\u309f]"}
+
+
+def script(ch: str) -> str:
+    return next((name for name, pattern in _SCRIPT.items() if ch and re.match(pattern, ch)), "")
+
+
+def stands_alone(word: str, texts: list[str]) -> bool:
+    """Whether ``word`` is a whole word somewhere in ``texts``, not only a piece of a longer one.
+
+    Korean: it starts a word (no Hangul before it) and what follows is nothing, another script,
+    or a particle or ending (카메라가 yes; 메라 in 카메라, 보세 in 보세요 no). Japanese: the
+    characters either side are not of the script the word starts or ends with (アッ in アップデート no).
+    """
+    for text in texts:
+        for m in re.finditer(re.escape(word), text):
+            before, after = text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
+            if script(word[0]) == "hangul":
+                rest = text[m.end():]
+                if script(before) != "hangul" and (script(after) != "hangul" or rest.startswith(KO_AFTER_NOUN)):
+                    return True
+            elif script(before) != script(word[0]) and script(after) != script(word[-1]):
+                return True
+    return False
+
+
 def stamp(dt: datetime) -> str:
     """The store's UTC text form of a timestamp (SQLite), for comparisons in plain SQL."""
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
@@ -138,3 +167,25 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
     assert peak(details, r"\*\*([\d.]+)×\*\* normal negative volume") >= 10 and "- languages: en" in details
     for brand, name in BRANDS.items():
         assert f"| {name} | {per_brand[brand]:,} |" in text, f"the Markdown's share-of-voice row for {name}"
+
+    # Topics: the taxonomy covers what the demo's mentions are about.
+    topics = dict(sql(store, "SELECT s.topic, COUNT(*) FROM mentions m JOIN scores s ON s.text_hash = m.text_hash "
+                             "AND s.model_id = :model GROUP BY s.topic", model=model))
+    assert topics.get("other", 0) < 0.4 * sum(topics.values()), topics
+
+    # Themes: whole words in every language, Orbitly's outage among them, each post quoted once.
+    themes = text.split("## Top themes", 1)[1].split("\n## ", 1)[0]
+    by_brand = {b.split("\n", 1)[0].strip(): b for b in themes.split("\n### ")[1:]}
+    assert set(by_brand) == set(BRANDS.values())
+    for brand, name in BRANDS.items():
+        keywords = [w for line in re.findall(r"Keywords: (.*)", by_brand[name]) for w in line.split(", ")]
+        cjk = [w for w in keywords if script(w[0]) in ("hangul", "kana", "han", "hira")]
+        posts = [f"{t or ''} {x or ''}" for t, x in sql(
+            store, "SELECT title, text FROM mentions WHERE brand = :b AND published_at >= :start AND published_at < :end",
+            b=brand, **{k: window[k] for k in ("start", "end")})]
+        assert keywords and all(stands_alone(w, posts) for w in cjk), (name, [w for w in cjk if not stands_alone(w, posts)])
+        assert not {"curious", "yet", "ask", "hn"} & set(keywords)
+    orbitly = by_brand["Orbitly"]
+    assert "**outage/bugs**" in orbitly or re.search(r"Keywords: .*\b(outage|장애|먹통|障害)\b", orbitly), orbitly[:1500]
+    quoted = re.findall(r"^  - `[a-z]+` \[(.*)\]\((.*)\)", themes, re.M)
+    assert quoted and len({url for _, url in quoted}) == len(quoted) and len({label for label, _ in quoted}) == len(quoted)

@@ -47,6 +47,15 @@ _EN_FILLER = frozenset(
     trying ugh under until upon use used uses using want wants wasn't way we'll we're we've week well went
     weren't what's whether which while whole whom whose why within without won't work works worth wouldn't
     yeah year years yep yes yet you'd you'll you're you've ymmv tbh anecdata counterpoint context
+    able actually add added adds already another anyway away awful bad big broke broken brings call called
+    change changed changes check clearly compare compared completely considering easy either enough entire
+    especially expand far fast faster feel feels felt find finally found free full gets getting give gives
+    given gonna hard heard help helps high huge keep keeps kept kind large late latest less little live lives
+    long longer lost love loved main mean means million mostly near nearly old open pay put quick quickly
+    quietly read ready recently run running runs saw seeing set show shows similar simply slightly small
+    smart sort start started stop surprisingly switch switched takes taken taking terrible took top turn
+    turned usually whatever wish wonder wondering worse wrong where up down raise raises roll rolls rolling quiet
+    two three four five six seven eight nine ten hundred thousand detailed needed pushed surprised tired
     """.split()
 )
 _KO_STOP = frozenset(
@@ -68,6 +77,7 @@ _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,}(?:'[a-z]+)?")
+_POSSESSIVE = re.compile(r"'s$")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+")
 _KO_NOUNS = frozenset({"NNG", "NNP"})
 _JA_SKIP = frozenset({"数詞", "助動詞語幹"})
@@ -139,7 +149,7 @@ def script_language(text: str, lang: str | None = None) -> str | None:
 
 
 def keyword_tokens(text: str, lang: str | None = None) -> list[str]:
-    """The text's keywords in order: nouns for Korean and Japanese, words for Latin scripts, no stop words.
+    """The text's keywords: Korean or Japanese nouns, then Latin-script words, without stop words.
 
     >>> keyword_tokens("The app crashed @user http://x.y")
     ['app', 'crashed']
@@ -153,5 +163,6 @@ def keyword_tokens(text: str, lang: str | None = None) -> list[str]:
         stop = STOP_WORDS[script]
         out += [w for w in _ANALYSERS[script](text) if w not in stop and len(w) > (script == "ja" and not _HAN.search(w))]
     stop = STOP_WORDS["en"]
-    out += [w for w in _LATIN.findall(text.lower()) if w not in stop]
+    words = (_POSSESSIVE.sub("", w) for w in _LATIN.findall(text.lower().replace("\u2019", "'")))
+    out += [w for w in words if len(w) > 1 and w not in stop]
     return out
