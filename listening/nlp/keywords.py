@@ -9,7 +9,7 @@ written together without a space (스마트홈 = 스마트 + 홈, 認証サー�
 keyword, as the writer wrote them. Latin-script words are taken whole. Each language has stop
 words: nouns and words that say nothing about a subject (것, こと, "anyone", "curious").
 
-The analysers load on first use, once per process (a second or two and ~100 MB), so
+The analysers load on first use, once per process (Kiwi takes seconds and ~0.5 GB), so
 importing this module stays cheap for the many processes that never build a digest.
 """
 
