@@ -187,5 +187,7 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
         assert not {"curious", "yet", "ask", "hn"} & set(keywords)
     orbitly = by_brand["Orbitly"]
     assert "**outage/bugs**" in orbitly or re.search(r"Keywords: .*\b(outage|장애|먹통|障害)\b", orbitly), orbitly[:1500]
-    quoted = re.findall(r"^  - `[a-z]+` \[(.*)\]\((.*)\)", themes, re.M)
-    assert quoted and len({url for _, url in quoted}) == len(quoted) and len({label for label, _ in quoted}) == len(quoted)
+    quoted = re.findall(r"^  - `[a-z]+` \[(.*?)\]\((\S+?)\)(.*) \([a-z\\_]+ · [^)]*\)$", themes, re.M)
+    assert len(quoted) == themes.count("\n  - `"), "every quote parsed"
+    assert quoted and len({url for _, url, _ in quoted}) == len(quoted), "a link quoted twice"
+    assert len({(label, words) for label, _, words in quoted}) == len(quoted), "the same words quoted twice"

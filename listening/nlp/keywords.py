@@ -161,7 +161,8 @@ def keyword_tokens(text: str, lang: str | None = None) -> list[str]:
     script = script_language(text, lang)
     if script is not None:
         stop = STOP_WORDS[script]
-        out += [w for w in _ANALYSERS[script](text) if w not in stop and len(w) > (script == "ja" and not _HAN.search(w))]
+        # One kana is a sound, not a word; one kanji (家) or Hangul syllable (앱) can be one.
+        out += [w for w in _ANALYSERS[script](text) if w not in stop and (len(w) > 1 or not _KANA.search(w))]
     stop = STOP_WORDS["en"]
     words = (_POSSESSIVE.sub("", w) for w in _LATIN.findall(text.lower().replace("\u2019", "'")))
     out += [w for w in words if len(w) > 1 and w not in stop]
