@@ -67,3 +67,34 @@ def kpis_table(rows: list[BrandKpis], names: dict[str, str]) -> list[dict[str, A
     return [{"brand": names.get(k.brand, k.brand) + (" (own)" if k.own else ""), "needing answer": k.needing,
              "answered": num(k.answered_share, ".0%"), "median h": num(k.median_hours, ".1f"),
              "p90 h": num(k.p90_hours, ".1f"), "SLA breaches": k.breaches} for k in rows]
+
+
+def kpis_chart_png(rows: list[BrandKpis]) -> bytes:
+    """Median and p90 hours to first answer per brand (bars), answered share written beside them; axis text is ASCII."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 0.6 * max(len(rows), 2) + 1.2))
+    ax = fig.add_subplot(1, 1, 1)
+    brands = [k.brand + (" (own)" if k.own else "") for k in rows][::-1]
+    y = list(range(len(brands)))
+    medians = [k.median_hours or 0.0 for k in rows][::-1]
+    p90s = [k.p90_hours or 0.0 for k in rows][::-1]
+    ax.barh([v + 0.2 for v in y], p90s, height=0.4, color="#a9c4e6", label="p90")
+    ax.barh([v - 0.2 for v in y], medians, height=0.4, color="#1f5fa8", label="median")
+    for v, k in zip(y, rows[::-1]):
+        share = "no items" if k.answered_share is None else f"{k.answered_share:.0%} of {k.needing} answered"
+        ax.annotate(share, (max(k.p90_hours or 0.0, 0.0), v + 0.2), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=8)
+    ax.set_yticks(y, brands)
+    ax.set_xlabel(f"hours to first answer, {rows[0].week if rows else ''}")
+    ax.set_xlim(0, max([*p90s, 1.0]) * 1.45)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    fig.tight_layout()
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    return buf.getvalue()
