@@ -144,3 +144,24 @@ def test_reminders_are_grouped_escaped_and_sent_once_per_item(store_url: str, tm
     with store.engine.connect() as conn:
         keys = sorted(conn.execute(sa.select(inbox_notices.c.key)).scalars())
     assert keys == sorted([f"due:{i}" for i in first.reminded] + ["summary:2026-11-26"])
+
+
+def test_the_weekly_digest_has_a_responsiveness_section(home: Path, tmp_path: Path) -> None:
+    from listening.digest import build_digest, write_digest
+
+    store = Store.open()
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    _seed(store)
+    digest = build_digest(store, config, "2026-W48", MODEL)
+    md = write_digest(digest, tmp_path / "out").html.with_suffix(".md").read_text(encoding="utf-8")
+    assert "Responsiveness" in write_digest(digest, tmp_path / "out").html.read_text(encoding="utf-8")
+    section = md.split("## Responsiveness", 1)[1].split("## ", 1)[0]
+    expected = {k.brand: k for k in weekly_kpis(store, config, MODEL, "2026-W48", now=datetime(2026, 11, 30, 15, tzinfo=UTC))}
+    acme, rival = expected["acme"], expected["rival"]
+    assert f"| **Acme** | {acme.needing} | {acme.answered_share:.1%} | {acme.median_hours:.1f} | {acme.p90_hours:.1f} | {acme.breaches} |" in section
+    assert f"| Rival | {rival.needing} | {rival.answered_share:.1%} |" in section
+    assert "SLA 24 h" in section
+    assert digest.key_figures()["answered_share"]["acme"] == round(acme.answered_share, 4)
+    empty = build_digest(Store.open(f"sqlite:///{tmp_path / 'empty.db'}"), config, "2026-W48", MODEL)
+    again = write_digest(empty, tmp_path / "empty").html.with_suffix(".md").read_text(encoding="utf-8")
+    assert "No conversations were read for this week" in again
