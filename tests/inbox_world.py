@@ -70,10 +70,10 @@ def serve_threads(server: FaultServer) -> None:
 
 def _mention(source: str, native_id: str, *, author: str, text: str, at: datetime, brand: str = "acme",
              is_own: bool = False, query: str = "", raw: dict[str, Any] | None = None, url: str = "",
-             title: str = "") -> dict[str, Any]:
+             title: str = "", replies: int | None = None) -> dict[str, Any]:
     m = Mention(source=source, native_id=native_id, url=url or f"https://example.test/{native_id}", title=title, text=text,
                 published_at=at, fetched_at=at, author=author, brand=brand, query=query, is_own=is_own,
-                raw=raw or {})
+                raw=raw or {}, replies=replies)
     return mention_row(m, canonical_url=m.url, title_key="", text_hash=text_hash(title, text), brands=[brand])
 
 
@@ -88,7 +88,7 @@ def store_roots(store: Store) -> dict[str, str]:
                  at=datetime(2026, 11, 24, 8, tzinfo=UTC), is_own=True, query="bluesky:@acme.bsky.social"),
         _mention("hackernews", "42100", author="alice", title="Ask HN: Does Acme support SSO on the free plan?",
                  text="We are evaluating Acme. Does it support SSO?", at=datetime(2026, 11, 24, 6, tzinfo=UTC),
-                 query="hackernews:Acme"),
+                 query="hackernews:Acme", replies=2),
         _mention("reddit", "t3_1h0abc", author="u_wait", title="Acme refund still pending after two weeks?",
                  text="Anyone else waiting on an Acme refund?", at=datetime(2026, 11, 24, 5, tzinfo=UTC),
                  query="reddit:Acme"),
@@ -96,3 +96,15 @@ def store_roots(store: Store) -> dict[str, str]:
     with store.transaction() as conn:
         store.upsert(conn, mentions, rows)
     return {r["source"]: r["id"] for r in rows}
+
+
+def store_passers_by(store: Store) -> None:
+    """Mentions that are no thread roots: an HN comment naming the brand, a Bluesky post not addressed to it."""
+    rows = [
+        _mention("hackernews", "42999", author="carol", title="Ask HN: Does Acme support SSO on the free plan?",
+                 text="I think Acme does, but check?", at=datetime(2026, 11, 24, 7, tzinfo=UTC), query="hackernews:Acme"),
+        _mention("bluesky", "at://did:plc:dave/app.bsky.feed.post/3lx", author="dave.bsky.social",
+                 text="Is Acme any good?", at=datetime(2026, 11, 24, 7, tzinfo=UTC), query="bluesky:acme"),
+    ]
+    with store.transaction() as conn:
+        store.upsert(conn, mentions, rows)

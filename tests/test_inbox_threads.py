@@ -15,8 +15,8 @@ from listening.inbox import items, mark_done, read_conversations, select
 from listening.store import Store, thread_items, threads
 from tests.conftest import NOW
 from tests.fault_server import FaultServer, fault_server, ok, status  # noqa: F401
-from tests.inbox_world import (CONTEXT, HN_ITEM, JSON, REDDIT, THREAD, fixture_bytes, serve_threads, store_roots,
-                               write_config)
+from tests.inbox_world import (CONTEXT, HN_ITEM, JSON, REDDIT, THREAD, fixture_bytes, serve_threads, store_passers_by,
+                               store_roots, write_config)
 
 UTC = timezone.utc
 MODEL = "no-model-yet"
@@ -43,11 +43,12 @@ def test_answered_detection_per_platform(store_url: str, tmp_path: Path, fault_s
     store = Store.open(store_url)
     config = write_config(tmp_path, fault_server.base_url)
     store_roots(store)
+    store_passers_by(store)
     serve_threads(fault_server)
 
     report = read_conversations(config, store, client, now=NOW)
 
-    assert [t.status for t in report.threads] == ["ok"] * 4, report.problems()
+    assert [t.status for t in report.threads] == ["ok"] * 4, report.problems()  # passers-by are no threads
     rows = _rows(store)
     kim = rows["https://fosstodon.org/users/kim/statuses/113520000000000902"]
     assert _utc(kim, "answered_at") == datetime(2026, 11, 24, 11, 30, tzinfo=UTC) and kim["answered_by"] == "acme@mastodon.social"

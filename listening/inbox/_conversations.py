@@ -3,7 +3,9 @@
 Thread roots are stored mentions from the last ``inbox.thread_days`` on Mastodon, Bluesky, Hacker News
 and Reddit: a post by one of the brand's own accounts or handles (kind ``own``: each reply not written by
 the brand is an item) or a post that addresses the brand (kind ``addressed``: the post itself is the item,
-answered when the brand replies anywhere in its thread). App Store reviews are not read: the public
+answered when the brand replies anywhere in its thread). Addressing the brand means: a Hacker News story or
+a Reddit post about it (comments that merely mention it are not), or a Mastodon or Bluesky post that names
+one of its handles (``@acme``). App Store reviews are not read: the public
 review feed carries no developer response (docs/inbox.md, Limits).
 
 Each thread is one task with its own report. Nothing is deleted: a thread that is gone (404/410) is marked
@@ -29,7 +31,7 @@ from listening.inbox._answered import Handles, first_answers
 from listening.inbox._fetch import (Post, ThreadGone, bluesky_replies, hackernews_replies, mastodon_replies,
                                     reddit_replies)
 from listening.mention import mention_id
-from listening.normalize import scoring_text, text_hash
+from listening.normalize import scoring_text, text_hash, title_is_thread
 from listening.sources.reddit import ClientCredentials
 from listening.store import Store, mentions, thread_items, threads
 from listening.utc import as_utc
@@ -101,6 +103,16 @@ def _author_is_brand(brand: Brand, platform: str, author: str, query: str) -> bo
     return Handles.of(brand, platform).match(name)
 
 
+def _addresses(brand: Brand, platform: str, native_id: str, text: str, replies: int | None) -> bool:
+    """Whether a post by someone else is addressed to the brand (see the module docstring)."""
+    if platform == "hackernews":
+        return not title_is_thread(platform, replies)  # a story: comments carry num_comments = None
+    if platform == "reddit":
+        return native_id.startswith("t3_")
+    lowered = text.lower()
+    return any(f"@{h.partition('@')[0]}" in lowered for h in Handles.of(brand, platform).names)
+
+
 def _instance(query: str) -> str:
     """The Mastodon instance a task key names (``mastodon:mastodon.social:@acme`` -> ``mastodon.social``)."""
     parts = query.split(":")
@@ -113,7 +125,7 @@ def thread_roots(store: Store, config: ListeningConfig, *, now: datetime) -> lis
     since = now - timedelta(days=config.inbox.thread_days)
     c = mentions.c
     q = (sa.select(c.id, c.brand, c.source, c.native_id, c.url, c.author, c.author_followers, c.title, c.text,
-                   c.text_hash, c.lang, c.published_at, c.query, c.is_own, c.raw)
+                   c.text_hash, c.lang, c.published_at, c.query, c.is_own, c.raw, c.replies)
          .where(c.source.in_(THREAD_PLATFORMS), c.published_at >= since, c.published_at <= now,
                 c.brand.in_(list(brands)))
          .order_by(c.published_at, c.id))
@@ -123,6 +135,8 @@ def thread_roots(store: Store, config: ListeningConfig, *, now: datetime) -> lis
             brand = brands[r["brand"]]
             own = _author_is_brand(brand, r["source"], r["author"], r["query"]) or (
                 bool(r["is_own"]) and r["source"] in ("mastodon", "bluesky"))
+            if not own and not _addresses(brand, r["source"], r["native_id"], r["text"] or "", r["replies"]):
+                continue
             try:
                 raw = json.loads(r["raw"]) if r["raw"] else {}
             except ValueError:

@@ -26,15 +26,20 @@ from listening.utc import now
 COLUMNS = ("id", "priority", "intent", "waiting", "sla", "due", "brand", "platform", "author", "assignee", "text", "link")
 
 
-def _config(args: argparse.Namespace) -> ListeningConfig:
-    """The config named by --config / $LISTENING_CONFIG, else the demo's (its replay URL is not needed here)."""
+def load_inbox_config(path: str | None = None) -> ListeningConfig:
+    """The config at ``path`` / $LISTENING_CONFIG, else the demo's (its replay URL is not needed to list the inbox)."""
     from listening.pipeline import DEMO_CONFIG
 
-    path = getattr(args, "config", None) or os.environ.get("LISTENING_CONFIG")
+    path = path or os.environ.get("LISTENING_CONFIG")
     return load_config(path) if path else load_config(DEMO_CONFIG, unset={"REPLAY_URL": "http://127.0.0.1:0"})
 
 
-def _model_id() -> str:
+def _config(args: argparse.Namespace) -> ListeningConfig:
+    return load_inbox_config(getattr(args, "config", None))
+
+
+def model_id() -> str:
+    """The id of the model whose intents the inbox reads ($LISTENING_MODEL, else the bundled one)."""
     from listening.nlp.scoring import model_id_of
 
     return model_id_of(os.environ.get("LISTENING_MODEL") or None)
@@ -86,7 +91,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.intent and args.intent not in NEEDS_ANSWER:
         raise InputError(f"--intent {args.intent!r}: the inbox holds {', '.join(sorted(NEEDS_ANSWER))}")
-    found = select(items(store, config, _model_id(), now=at, brand=args.brand), args.state, intent=args.intent,
+    found = select(items(store, config, model_id(), now=at, brand=args.brand), args.state, intent=args.intent,
                    platform=args.platform, assignee=args.assignee)
     shown = found[: args.limit] if args.limit else found
     rows = [row(it, config.project.timezone) for it in shown]
@@ -128,7 +133,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
     config = _config(args)
     week = args.week or last_complete_week(now())
-    rows = weekly_kpis(_store(), config, _model_id(), week, now=now())
+    rows = weekly_kpis(_store(), config, model_id(), week, now=now())
     if args.format == "jsonl":
         for k in rows:
             print(json.dumps(k.as_row(), ensure_ascii=False))
@@ -191,4 +196,4 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_kpis)
 
 
-__all__ = ["register", "row"]
+__all__ = ["load_inbox_config", "model_id", "register", "row"]
