@@ -65,7 +65,7 @@ def test_inbox_assets_materialize_with_evidence(home: Path, tmp_path: Path, faul
     assert result.success and again.success
     conv = result.asset_materializations_for_node("conversations")[0].metadata
     assert (conv["threads_read"].value, conv["threads_gone"].value, conv["new_answers"].value) == (4, 0, 4)
-    assert conv["newly_scored"].value == 8  # 6 replies not by the brand + the HN and Reddit roots (no mention scoring here)
+    assert conv["newly_scored"].value == 7  # 5 replies under own posts + the HN and Reddit roots (no mention scoring here)
     inbox = result.asset_materializations_for_node("inbox_reminders")[0].metadata
     assert (inbox["open"].value, inbox["due_soon"].value, inbox["breached"].value) == (2, 1, 1)
     assert inbox["reminded_now"].value == 1 and inbox["summary_posted"].value == "summary:2026-11-26"

@@ -60,6 +60,7 @@ def test_answered_detection_per_platform(store_url: str, tmp_path: Path, fault_s
     assert rows["t3_1h0abc"]["answered_by"] == "Acme_Support"  # handles compare case-insensitively
     assert _utc(rows["t3_1h0abc"], "answered_at") == datetime(2026, 11, 24, 10, tzinfo=UTC)
     assert rows["https://mastodon.social/users/acme/statuses/113520000000000003"]["by_brand"] is True
+    assert "t1_m2" not in rows and rows["t1_m3"]["by_brand"] is True  # others' replies to an addressed post: no items
     assert fault_server.hits(REDDIT)[0].headers["authorization"] == "Bearer tok-123"
     assert report.new_answers == 4
 

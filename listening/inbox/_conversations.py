@@ -219,8 +219,11 @@ def _store_thread(store: Store, brand: Brand, root: Root, replies: list[Post], t
     live = [p for p in replies if not p.deleted]
     candidates = [top] if root.kind == "addressed" else [p for p in live if not handles.match(p.author)]
     answers = first_answers(candidates, replies, handles, root_key=top.key)
+    # In an addressed thread only the root is an item; others' replies there answer its author, not the brand,
+    # so of them only the brand's own replies are kept (the answers).
+    kept = [top] + [p for p in live if handles.match(p.author)] if root.kind == "addressed" else live
     rows = []
-    for post in ([top] if root.kind == "addressed" else []) + live:
+    for post in kept:
         answer = answers.get(post.key)
         rows.append({
             "id": mention_id(root.platform, post.native_id), "root_id": root.id, "brand": root.brand,

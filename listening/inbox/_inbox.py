@@ -69,8 +69,9 @@ def cue_intents(text: str) -> tuple[str, ...]:
 
 
 def items(store: Store, config: ListeningConfig, model_id: str, *, now: datetime, brand: str | None = None,
-          needing_only: bool = True) -> list[InboxItem]:
-    """Every item of ``brand`` (default: the own brand; ``"*"``: all brands) with its state, highest priority first."""
+          needing_only: bool = True, published: tuple[datetime, datetime] | None = None) -> list[InboxItem]:
+    """Every item of ``brand`` (default: the own brand; ``"*"``: all brands) with its state, highest priority first;
+    ``published``: only items published in [start, end)."""
     own = config.own_brand
     key = brand or (own.key if own else None)
     sla = Sla.of(config)
@@ -84,6 +85,8 @@ def items(store: Store, config: ListeningConfig, model_id: str, *, now: datetime
          .where(t.by_brand.is_(False), t.published_at <= now))
     if key != "*":
         q = q.where(t.brand == (key or ""))
+    if published is not None:
+        q = q.where(t.published_at >= published[0], t.published_at < published[1])
     brands = {b.key: b for b in config.brands}
     out = []
     with store.engine.connect() as conn:

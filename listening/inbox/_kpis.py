@@ -45,8 +45,7 @@ class BrandKpis:
 def weekly_kpis(store: Store, config: ListeningConfig, model_id: str, week: str, *, now: datetime) -> list[BrandKpis]:
     """One row per configured brand (own first), zeros where a brand had no items that week."""
     bounds = week_bounds(week, config.project.timezone, config.project.week_start)
-    found = [it for it in items(store, config, model_id, now=now, brand="*")
-             if bounds.start <= it.published_at < bounds.end]
+    found = items(store, config, model_id, now=now, brand="*", published=(bounds.start, bounds.end))
     out = []
     for brand in sorted(config.brands, key=lambda b: (not b.own, b.key)):
         mine = [it for it in found if it.brand == brand.key]
