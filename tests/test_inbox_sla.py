@@ -83,3 +83,16 @@ def test_handles_default_to_the_tracked_accounts(tmp_path: Path) -> None:
     brand = load_config(path).brands[0]
     assert brand.own_handles("bluesky") == {"acme.bsky.social", "acme.help.bsky.social"}
     assert load_config(path).inbox.sla_hours == 24 and load_config(path).inbox.remind_hours == 4
+
+
+def test_config_check_names_file_field_and_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from listening.cli import main
+
+    path = tmp_path / "c.yaml"
+    path.write_text("brands:\n  - key: acme\n    name: Acme\n    own: true\n    handles: {threads: [acme]}\n"
+                    "inbox: {business_hours: {end: '25:00'}}\n", encoding="utf-8")
+    assert main(["config", "check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2, err
+    assert err[0].startswith(f"listening config: error: {path}: brands[acme].handles: unknown platform(s) ['threads']")
+    assert err[1] == f"{path}: inbox.business_hours.end: '25:00' is not a time of day; write HH:MM, e.g. 09:00 or 18:30"
