@@ -64,7 +64,7 @@ def _sql(store: Store, brand: str) -> tuple[int, int, list[float], int]:
         waited = "extract(epoch from t.answered_at - t.published_at) / 3600"
         late = "coalesce(t.answered_at, :now) - t.published_at > interval '24 hours'"
         now = KPI_NOW
-    base = f"""FROM thread_items t JOIN intents i ON i.text_hash = t.text_hash AND i.model_id = :model
+    base = """FROM thread_items t JOIN intents i ON i.text_hash = t.text_hash AND i.model_id = :model
                WHERE t.brand = :brand AND NOT t.by_brand AND t.published_at >= :start AND t.published_at < :end
                AND (i.intents LIKE '%question%' OR i.intents LIKE '%complaint%' OR i.intents LIKE '%request%')
                AND (t.deleted_at IS NULL OR t.answered_at IS NOT NULL)"""
