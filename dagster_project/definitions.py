@@ -9,14 +9,16 @@ from dagster_project.assets.ingest import source_assets
 from dagster_project.checks import asset_checks, post_failed_runs
 from dagster_project.assets.crisis import crisis_alerts, crisis_signals
 from dagster_project.assets.digest import weekly_competitor_digest
+from dagster_project.assets.inbox import conversations, inbox_reminders, responsiveness_kpis
 from dagster_project.assets.mentions import mentions
 from dagster_project.assets.reach import reach_changes
 from dagster_project.assets.retention import data_retention
 from dagster_project.assets.scoring import brand_day_scores, scored_mentions
 from dagster_project.assets.timeseries import brand_timeseries
-from dagster_project.jobs import cycle_job, digest_job, scoring_backfill_job, timeseries_job
+from dagster_project.jobs import cycle_job, digest_job, inbox_job, scoring_backfill_job, timeseries_job
 from dagster_project.resources import wired
-from dagster_project.schedules import digest_slack_retry, ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule
+from dagster_project.schedules import (digest_slack_retry, inbox_every_30_minutes, ingest_every_10_minutes, timeseries_hourly,
+                                       weekly_digest_schedule)
 
 
 def _executor() -> dg.ExecutorDefinition | None:
@@ -35,11 +37,11 @@ def build_defs() -> dg.Definitions:
     """The Definitions, with secrets bound from the environment as it is now (``EnvVar`` only for variables set)."""
     return dg.Definitions(
         assets=[*source_assets, mentions, scored_mentions, brand_day_scores, crisis_signals, crisis_alerts, brand_timeseries, weekly_competitor_digest,
-                reach_changes, data_retention],
+                reach_changes, data_retention, conversations, inbox_reminders, responsiveness_kpis],
         asset_checks=asset_checks,
         sensors=[post_failed_runs],
-        jobs=[cycle_job, timeseries_job, digest_job, scoring_backfill_job],
-        schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule, digest_slack_retry],
+        jobs=[cycle_job, timeseries_job, digest_job, scoring_backfill_job, inbox_job],
+        schedules=[ingest_every_10_minutes, timeseries_hourly, weekly_digest_schedule, digest_slack_retry, inbox_every_30_minutes],
         executor=_executor(),
         # No database_url here: LISTENING_DATABASE_URL is read when a step opens the store, so a password in it
         # never becomes resource config that the UI shows. Slack secrets, the model and the clock are bound by EnvVar.

@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
                   lambda: cycle.execute_in_process(run_config=quiet, instance=instance, asset_selection=selection)):
         return 1
 
+    if args.no_scoring:
+        print("[demo] inbox left out: it scores the replies' intents", file=sys.stderr, flush=True)
+    elif not _timed("job inbox_refresh: read the brands' threads, inbox, reminders, responsiveness KPIs",
+                    lambda: defs.resolve_job_def("inbox_refresh").execute_in_process(run_config=quiet, instance=instance)):
+        return 1
+
     today = datetime.now(timezone.utc).date()
     keys = daily.get_partition_keys_in_range(dg.PartitionKeyRange((today - timedelta(days=REPLAY_DAYS)).isoformat(), today.isoformat()))
     tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}

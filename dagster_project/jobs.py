@@ -27,3 +27,10 @@ scoring_backfill_job = dg.define_asset_job(
     description="Score one brand × day of stored mentions (partitioned; backfill a range to score history in "
     "parallel, e.g. after switching models).",
 )
+
+inbox_job = dg.define_asset_job(
+    "inbox_refresh",
+    selection=dg.AssetSelection.groups("inbox"),
+    description="Read the brands' threads, update the inbox (answered items, intents), remind Slack of items about "
+    "to breach the SLA, and compute the responsiveness KPIs.",
+)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from dagster_project.jobs import cycle_job, digest_job, timeseries_job
+from dagster_project.jobs import cycle_job, digest_job, inbox_job, timeseries_job
 from dagster_project.resources import ListeningResource, SlackResource
 from listening.digest import newest_complete_week, pending_weeks, week_partition_key
 
@@ -20,6 +20,16 @@ ingest_every_10_minutes = dg.ScheduleDefinition(
     cron_schedule="*/10 * * * *",
     default_status=DEFAULT_STATUS,
     description="Fetch all sources, then score and check for crises: keeps Slack minutes behind a surge.",
+)
+
+
+inbox_every_30_minutes = dg.ScheduleDefinition(
+    name="inbox_every_30_minutes",
+    job=inbox_job,
+    cron_schedule="20,50 * * * *",
+    default_status=DEFAULT_STATUS,
+    description="Re-read the brands' threads and remind Slack of inbox items about to breach the SLA "
+    "(every 30 minutes: well inside the 4-hour reminder lead, gentle on the platforms' rate limits).",
 )
 
 

@@ -321,8 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "Back the store up before upgrading a production store (docs/operations.md).")
     d.set_defaults(func=cmd_db_upgrade)
 
+    from listening.inbox.cli import register as register_inbox_commands
     from listening.nlp.cli import register as register_model_commands
 
+    register_inbox_commands(sub)
     register_model_commands(sub)
     return parser
 

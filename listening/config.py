@@ -36,6 +36,11 @@ MAX_DEPTH = 32
 _HEADER_SAFE = re.compile(r"[ -~]*")
 #: Where tracked accounts are read (their posts and follower counts, for reach): see sources/plan.py.
 ACCOUNT_PLATFORMS = ("mastodon", "bluesky")
+#: Where a brand's own handles can be recognised in public threads (listening.inbox).
+HANDLE_PLATFORMS = ("mastodon", "bluesky", "hackernews", "reddit", "appstore")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HANDLE = re.compile(r"@?[^\s@/]+(?:@[^\s@/]+)?")
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])|24:00")
 
 
 class _Strict(BaseModel):
@@ -225,6 +230,33 @@ class Brand(_Strict):
     query: str = ""
     exclude: list[str] = Field(default_factory=list)
     sources: BrandSources = Field(default_factory=BrandSources)
+    #: The brand's own handles per platform: a reply from one of them marks a thread item answered.
+    handles: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("handles")
+    @classmethod
+    def _known_handle_platforms(cls, handles: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(handles) - set(HANDLE_PLATFORMS))
+        if unknown:
+            raise ValueError(f"unknown platform(s) {unknown}; handles are recognised on {', '.join(HANDLE_PLATFORMS)}")
+        for platform, names in handles.items():
+            for name in names:
+                if not isinstance(name, str) or not _HANDLE.fullmatch(name.strip()):
+                    raise ValueError(f"{platform} handle {name!r} is not a handle (one word, e.g. acme, "
+                                     "acme@mastodon.social or acme.bsky.social)")
+        return handles
+
+    def own_handles(self, platform: str) -> frozenset[str]:
+        """The brand's handles on ``platform``, normalised: configured ``handles`` plus its tracked accounts.
+
+        >>> b = Brand(key="acme", name="Acme", handles={"hackernews": ["AcmeTeam"]},
+        ...           sources={"accounts": [{"platform": "mastodon", "handle": "@acme", "instance": "m.test"}]})
+        >>> sorted(b.own_handles("mastodon")), sorted(b.own_handles("hackernews"))
+        (['acme@m.test'], ['acmeteam'])
+        """
+        names = {n.strip().lstrip("@").lower() for n in self.handles.get(platform, [])}
+        names |= {a.label.lower() for a in self.sources.accounts if a.platform == platform}
+        return frozenset(n for n in names if n)
 
     @field_validator("aliases")
     @classmethod
@@ -300,6 +332,41 @@ class Alerting(_Strict):
     slack: SlackSettings = Field(default_factory=SlackSettings)
 
 
+class BusinessHours(_Strict):
+    """When the SLA clock runs, in ``project.timezone``: weekdays and a daily window (HH:MM, end exclusive)."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    start: str = "09:00"
+    end: str = "18:00"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not _CLOCK.fullmatch(value):
+            raise ValueError(f"{value!r} is not a time of day; write HH:MM, e.g. 09:00 or 18:30")
+        return value
+
+    @model_validator(mode="after")
+    def _a_window(self) -> "BusinessHours":
+        if not self.days:
+            raise ValueError("days is empty: the SLA clock would never run; name at least one day")
+        if self.start >= self.end:
+            raise ValueError(f"start {self.start} is not before end {self.end}; a window crossing midnight is not supported")
+        return self
+
+
+class InboxSettings(_Strict):
+    """The engagement inbox: answer deadline, reminders and how far back threads are read (docs/inbox.md)."""
+
+    sla_hours: float = Field(default=24, gt=0, le=24 * 30, description="answer within this many (business) hours")
+    remind_hours: float = Field(default=4, gt=0, le=24 * 7, description="remind this long before an item breaches")
+    business_hours: BusinessHours | None = Field(default=None, description="unset: the SLA clock runs around the clock")
+    thread_days: int = Field(default=7, ge=1, le=90, description="threads of posts this recent are (re-)read")
+    summary_hour: int = Field(default=9, ge=0, le=23, description="local hour of the daily summary")
+    slack: bool = Field(default=True, description="post reminders and the summary when Slack is configured")
+
+
 class Retention(_Strict):
     """How long collected data is kept, in days of publication age; unset keeps it forever.
 
@@ -325,6 +392,7 @@ class ListeningConfig(_Strict):
     brands: list[Brand]
     alerting: Alerting = Field(default_factory=Alerting)
     retention: Retention = Field(default_factory=Retention)
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
     _unexpanded: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property

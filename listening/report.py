@@ -50,9 +50,13 @@ def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd
         f"Scored texts (sentiment + topic): {scored}",
     ]
     parts += [f"Crisis alert: {headline(a)}" for a in crises]
+    inbox, week = inbox_summary(store)
+    parts += inbox
     parts += [
         "",
         "Where to look next:",
+        *([f"  {'The open inbox, highest priority first:':45}{listening_cmd} inbox",
+           f"  {'Answer speed, own brand vs competitors:':45}{listening_cmd} kpis --week {week}"] if inbox else []),
         f"  Dagster UI (asset graph, metadata, runs):   {listening_cmd} ui --port {ui_port}   then open http://127.0.0.1:{ui_port}",
         *([f"  {'Weekly competitor digest, ' + digest[0] + ':':45}open {digest[1]}   (Markdown: {digest[2]})",
            f"  {'The same digest in Korean:':45}{listening_cmd} digest --week {digest[0]} --lang ko --out {digest[1].parent / 'ko'}"]
@@ -65,3 +69,29 @@ def demo_summary(store: Store, *, ui_port: int, dagster_home: str, listening_cmd
         f"  (Dagster instance: {dagster_home})",
     ]
     return "\n".join(parts)
+
+
+def inbox_summary(store: Store) -> tuple[list[str], str]:
+    """The open inbox's size and SLA states, and last week's responsiveness per brand (empty when no thread was read)."""
+    from listening.digest import last_complete_week
+    from listening.inbox import items, kpis_table, select, weekly_kpis
+    from listening.inbox.cli import load_inbox_config, model_id
+    from listening.store import thread_items
+    from listening.utc import now
+
+    if not store.count(thread_items):
+        return [], ""
+    config, at = load_inbox_config(), now()
+    own = config.own_brand
+    found = select(items(store, config, model_id(), now=at), "open")
+    states = {s: sum(it.state == s for it in found) for s in ("breached", "due", "ok")}
+    week = last_complete_week(at)
+    table = kpis_table(weekly_kpis(store, config, model_id(), week, now=at), {b.key: b.name for b in config.brands})
+    widths = {c: max(len(c), *(len(str(r[c])) for r in table)) for c in table[0]}
+    lines = ["", f"Inbox ({own.key if own else '-'}): {len(found)} open items need an answer: {states['breached']} past the "
+             f"{config.inbox.sla_hours:g} h SLA, {states['due']} due within {config.inbox.remind_hours:g} h, "
+             f"{states['ok']} within the SLA",
+             f"Responsiveness {week} (the brands' first public reply in their threads):",
+             "  " + "  ".join(c.ljust(widths[c]) for c in table[0])]
+    lines += ["  " + "  ".join(str(v).ljust(widths[c]) for c, v in r.items()) for r in table]
+    return lines, week

@@ -34,6 +34,9 @@ def test_asset_graph_snapshot() -> None:
     assert graph["weekly_competitor_digest"] == ("digest", ["crisis_alerts", "reach_changes", "scored_mentions"])
     assert graph["reach_changes"] == ("reach", ["bluesky_mentions", "mastodon_mentions"])
     assert graph["data_retention"] == ("mentions", ["crisis_signals"])
+    assert graph["conversations"] == ("inbox", ["mentions", "scored_mentions"])
+    assert graph["inbox_reminders"] == ("inbox", ["conversations"])
+    assert graph["responsiveness_kpis"] == ("inbox", ["conversations"])
     for kind in SOURCE_KINDS:
         assert graph[f"{kind}_mentions"] == ("ingest", [])
 
@@ -57,6 +60,14 @@ def test_the_main_cycle_also_tracks_reach() -> None:
     cycle = defs.resolve_job_def("listening_cycle")
     keys = {k.to_user_string() for k in cycle.asset_layer.executable_asset_keys}
     assert {"reach_changes", "crisis_alerts", "mastodon_mentions", "bluesky_mentions", "data_retention"} <= keys
+
+
+def test_the_inbox_job_reads_threads_reminds_and_measures_every_30_minutes() -> None:
+    job = defs.resolve_job_def("inbox_refresh")
+    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
+        "conversations", "inbox_reminders", "responsiveness_kpis"}
+    schedule = defs.resolve_schedule_def("inbox_every_30_minutes")
+    assert (schedule.job_name, schedule.cron_schedule) == ("inbox_refresh", "20,50 * * * *")
 
 
 def test_the_ingest_schedule_is_on_by_default_and_runs_every_ten_minutes() -> None:

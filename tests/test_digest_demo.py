@@ -100,6 +100,21 @@ def test_the_demo_digest_lists_the_launch_and_the_crisis_with_figures_equal_to_s
     assert all(bounds.start <= e["start"] < e["end"] <= bounds.end for e in events.values())
 
     text = md.read_text(encoding="utf-8")
+    # Issue 21: the open inbox, its SLA states and last week's answer speed are printed, and `listening inbox` lists them.
+    said = re.search(r"Inbox \(orbitly\): (\d+) open items need an answer: (\d+) past the 24 h SLA, (\d+) due within 4 h", printed)
+    assert said and int(said.group(1)) >= 10 and int(said.group(3)) >= 1, printed[-3000:]
+    assert "listening inbox" in printed and f"kpis --week {week}" in printed and "Responsiveness " in printed
+    responsiveness = text.split("## Responsiveness", 1)[1].split("\n## ", 1)[0]
+    assert "| **Orbitly** |" in responsiveness and "| Vantro |" in responsiveness and "| Kestrel Home |" in responsiveness
+    from listening.cli import main
+
+    capfd.readouterr()
+    assert main(["inbox", "--format", "jsonl", "--limit", "0"]) == 0
+    listed = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert len(listed) == int(said.group(1))
+    assert {"intent", "waiting", "sla", "author", "link"} <= set(listed[0]) and all(r["brand"] == "orbitly" for r in listed)
+    assert sum(r["sla"] == "due" for r in listed) == int(said.group(3))
+    assert not {r["author"] for r in listed} & {"orbitly", "orbitly.bsky.social", "orbitly@mastodon.social", "orbitly_team"}
     changed = text.split("## What changed since last week", 1)[1].split("\n## ", 1)[0]
     activity = text.split("## Competitor activity", 1)[1].split("\n## ", 1)[0]
     crises = text.split("## Our crises this week", 1)[1].split("\n## ", 1)[0]

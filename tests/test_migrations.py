@@ -101,7 +101,7 @@ def test_a_first_release_store_upgrades_to_head_and_keeps_every_row(store_url: s
 def test_a_fresh_store_runs_every_revision_and_matches_the_schema(store_url: str) -> None:
     store = Store.open(store_url, create=False)
     done = upgrade_store(store.engine)
-    assert (done.before, done.after, done.applied, done.adopted) == (None, head_revision(), ("0001", "0002"), False)
+    assert (done.before, done.after, done.applied, done.adopted) == (None, head_revision(), ("0001", "0002", "0003"), False)
     assert schema_diff(store) == []
     again = upgrade_store(store.engine)
     assert not again.changed and again.before == head_revision()
@@ -120,7 +120,7 @@ def test_a_store_made_by_the_release_before_migrations_is_stamped_and_kept(store
     store = Store.open(store_url, create=False)
     done = upgrade_store(store.engine)
 
-    assert done.adopted and done.before is None and done.applied == ("0002",)
+    assert done.adopted and done.before is None and done.applied == ("0002", "0003")
     assert store.read_cursor("hackernews", "acme")["backlog"] == row["backlog"]
     assert schema_diff(store) == []
 
@@ -163,7 +163,7 @@ def test_db_upgrade_command_reports_what_it_did(store_url: str, monkeypatch: pyt
 
     assert main(["db", "upgrade"]) == 0
     out = capsys.readouterr().out
-    assert f"made before migrations; stamped 0001, applied 0002, now at {head_revision()}" in out
+    assert f"made before migrations; stamped 0001, applied 0002, 0003, now at {head_revision()}" in out
 
     assert main(["db", "upgrade"]) == 0
     assert f"already at {head_revision()}" in capsys.readouterr().out

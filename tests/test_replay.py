@@ -244,7 +244,8 @@ def test_new_items_appear_as_the_clock_moves_on():
 
 def test_demo_config_points_every_source_at_the_replay(srv):
     cfg = yaml.safe_load(DEMO_CONFIG.read_text())
-    assert set(cfg) == {"project", "languages", "endpoints", "brands", "alerting"}
+    assert set(cfg) == {"project", "languages", "endpoints", "brands", "alerting", "inbox"}
+    assert (cfg["inbox"]["thread_days"], cfg["inbox"]["slack"]) == (14, False)
     assert cfg["languages"] == ["en", "ko", "ja"]
     assert set(cfg["endpoints"].values()) == {"${REPLAY_URL}"}
     assert [b["key"] for b in cfg["brands"]] == ["orbitly", "vantro", "kestrel"]

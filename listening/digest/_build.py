@@ -15,7 +15,8 @@ from listening.alerts import duration_text, utc_text
 from listening.config import ListeningConfig
 from listening.digest import _query
 from listening.digest._model import (
-    Activity, BrandSentiment, BrandShare, Campaign, Crisis, Digest, Methodology, Movement, Post, ReachChange, Theme,
+    Activity, BrandSentiment, BrandShare, Campaign, Crisis, Digest, Methodology, Movement, Post, ReachChange, Responsiveness,
+    Theme,
 )
 from listening.digest._weeks import day_edges, week_bounds, zone
 from listening.i18n import labels
@@ -103,7 +104,19 @@ def build_digest(store: Store, config: ListeningConfig, week: str, model_id: str
         activity=activity, campaigns=campaigns,
         reach_changes=[ReachChange.from_any(r) for r in (reach_changes or [])],
         crises=crises, methodology=methodology, brand_names=names,
+        responsiveness=_responsiveness(store, config, model_id, current), sla_hours=config.inbox.sla_hours,
     )
+
+
+def _responsiveness(store: Store, config: ListeningConfig, model_id: str, week: Any) -> list[Responsiveness]:
+    """The inbox KPIs of the week, judged once every item of it had its full SLA (so the digest is reproducible)."""
+    from listening.inbox import Sla, weekly_kpis
+
+    at = Sla.of(config).deadline(week.end)
+    rows = weekly_kpis(store, config, model_id, week.label, now=at)
+    if not any(k.needing for k in rows):
+        return []
+    return [Responsiveness(k.brand, k.own, k.needing, k.answered_share, k.median_hours, k.p90_hours, k.breaches) for k in rows]
 
 
 def _stamp(ts: Any, tz: str) -> str:

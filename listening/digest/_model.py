@@ -256,6 +256,19 @@ class Methodology:
 
 
 @dataclass(frozen=True)
+class Responsiveness:
+    """One brand's responsiveness in the week (listening.inbox KPIs), as the digest shows it."""
+
+    brand: str
+    own: bool
+    needing: int
+    answered_share: float | None
+    median_hours: float | None
+    p90_hours: float | None
+    breaches: int
+
+
+@dataclass(frozen=True)
 class Digest:
     """One week's competitor digest, in one language, fully determined by the store's content."""
 
@@ -275,6 +288,8 @@ class Digest:
     crises: list[Crisis]
     methodology: Methodology
     brand_names: dict[str, str] = field(default_factory=dict)
+    responsiveness: list[Responsiveness] = field(default_factory=list)
+    sla_hours: float = 24.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -289,4 +304,6 @@ class Digest:
             "crises": len(self.crises),
             "competitor_posts": len(self.activity),
             "campaigns": len(self.campaigns),
+            "answered_share": {r.brand: None if r.answered_share is None else round(r.answered_share, 4)
+                               for r in self.responsiveness},
         }

@@ -119,3 +119,22 @@ def shifted(hit: dict[str, Any], shift_s: int) -> dict[str, Any]:
     out["created_at_i"] = ts
     out["created_at"] = iso(datetime.fromtimestamp(ts, timezone.utc))
     return out
+
+
+def item(by_id: dict[str, dict[str, Any]], children: dict[int, list[dict[str, Any]]], item_id: str, shift_s: int,
+         now_i: int) -> dict[str, Any] | None:
+    """Algolia's ``/api/v1/items/:id``: the item and its comment tree, as served at ``now_i``; None if not (yet) there."""
+    hit = by_id.get(item_id)
+    if hit is None or hit["created_at_i"] + shift_s > now_i:
+        return None
+
+    def node(h: dict[str, Any]) -> dict[str, Any]:
+        ts = h["created_at_i"] + shift_s
+        kids = [node(c) for c in children.get(int(h["objectID"]), []) if c["created_at_i"] + shift_s <= now_i]
+        return {"id": int(h["objectID"]), "created_at": iso(datetime.fromtimestamp(ts, timezone.utc)), "created_at_i": ts,
+                "type": "story" if "story" in h.get("_tags", []) else "comment", "author": h.get("author"),
+                "title": h.get("title"), "url": h.get("url"), "text": h.get("story_text") or h.get("comment_text"),
+                "points": h.get("points"), "parent_id": h.get("parent_id"), "story_id": h.get("story_id"),
+                "options": [], "children": sorted(kids, key=lambda k: k["created_at_i"])}
+
+    return node(hit)

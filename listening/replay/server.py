@@ -32,6 +32,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from listening.replay import DATA_DIR, hn
+from listening.replay.conversations import Conversations
 from listening.replay import payloads as P
 from listening.replay.social import Social
 from listening.utc import now
@@ -135,6 +136,12 @@ class Replay:
         self.youtube = {p.stem: Feed.load(p, "youtube") for p in (data_dir / "youtube").glob("*.xml")}
         self.hn_hits: list[dict[str, Any]] = json.loads((data_dir / "hn" / "search_by_date.json").read_text())["hits"]
         self.social = Social(data_dir)
+        self.conversations = Conversations(self.social)
+        self.hn_children: dict[int, list[dict[str, Any]]] = {}
+        for hit in self.hn_hits:
+            if isinstance(hit.get("parent_id"), int):
+                self.hn_children.setdefault(hit["parent_id"], []).append(hit)
+        self.hn_by_id = {str(hit["objectID"]): hit for hit in self.hn_hits}
 
     # -- time ---------------------------------------------------------------
     def now(self) -> datetime:
@@ -170,6 +177,15 @@ class Replay:
         now = self.now()
         shift = self.shift(now)
         path = url.path.rstrip("/") or "/"
+        if self.conversations.handles(path):
+            answer = self.conversations.get(path, url.query, shift, now)
+            return Response(answer.status, answer.headers, answer.body)
+        if path.startswith("/api/v1/items/"):
+            item = hn.item(self.hn_by_id, self.hn_children, path.rsplit("/", 1)[-1], int(shift.total_seconds()),
+                           int(now.timestamp()))
+            status = 200 if item is not None else 404
+            doc = item if item is not None else {"status": 404, "error": "Not Found"}
+            return Response(status, {"Content-Type": CONTENT_TYPES["json"]}, json.dumps(doc, ensure_ascii=False).encode())
         if self.social.handles(path):
             host = next((v for k, v in (headers or {}).items() if k.lower() == "host"), "127.0.0.1")
             answer = self.social.get(path, url.query, shift, now, host)

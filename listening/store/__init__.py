@@ -15,6 +15,8 @@ from listening.store._schema import (
     detector_state,
     digest_posts,
     engagement_snapshots,
+    inbox_notices,
+    inbox_states,
     intents,
     mentions,
     metadata,
@@ -24,6 +26,8 @@ from listening.store._schema import (
     scores,
     skipped_items,
     task_health,
+    thread_items,
+    threads,
 )
 from listening.store._browse import REACH_COLUMNS, SENTIMENTS, MentionFilter, browse_mentions
 from listening.store._migrate import VERSION_TABLE, Upgrade, current_revision, head_revision, upgrade_store
@@ -48,6 +52,8 @@ __all__ = [
     "digest_posts",
     "engagement_snapshots",
     "head_revision",
+    "inbox_notices",
+    "inbox_states",
     "intents",
     "listening_home",
     "mention_row",
@@ -62,4 +68,6 @@ __all__ = [
     "storable",
     "upgrade_store",
     "task_health",
+    "thread_items",
+    "threads",
 ]

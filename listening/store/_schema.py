@@ -221,3 +221,69 @@ check_states = sa.Table(
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("changed_at", UtcDateTime, nullable=False),
 )
+
+# The engagement inbox (listening.inbox). A thread is read from a root post: a brand's own post (its replies are
+# the items) or a post that addresses the brand (the post is the item). Rows are never deleted by a re-read:
+# a thread or reply that vanished is marked, so nothing is lost and nothing answered becomes open again.
+threads = sa.Table(
+    "threads",
+    metadata,
+    sa.Column("root_id", sa.String(32), primary_key=True),  # the root's mentions.id
+    sa.Column("brand", sa.String(64), nullable=False),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # "own" (the brand's post) or "addressed"
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # ok | gone | failed | skipped
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("checked_at", UtcDateTime, nullable=False),
+    sa.Column("gone_at", UtcDateTime),
+)
+
+thread_items = sa.Table(
+    "thread_items",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # hash of platform + native id
+    sa.Column("root_id", sa.String(32), nullable=False),
+    sa.Column("brand", sa.String(64), nullable=False),
+    sa.Column("platform", sa.String(32), nullable=False),
+    sa.Column("native_id", sa.Text, nullable=False),
+    sa.Column("parent_native_id", sa.Text),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("author_followers", sa.BigInteger),
+    sa.Column("by_brand", sa.Boolean, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text_hash", sa.String(32), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.Column("answered_at", UtcDateTime),  # the brand's first reply below it; once set, never cleared
+    sa.Column("answered_by", sa.Text),
+    sa.Column("deleted_at", UtcDateTime),  # when a re-read found it deleted (its row and text are kept)
+    sa.Index("ix_thread_items_brand_published", "brand", "published_at"),
+    sa.Index("ix_thread_items_root", "root_id"),
+    sa.Index("ix_thread_items_text_hash", "text_hash"),
+)
+
+# What people did by hand: done (with a note), snoozed until, assigned to. Re-reading threads never touches it.
+inbox_states = sa.Table(
+    "inbox_states",
+    metadata,
+    sa.Column("item_id", sa.String(32), primary_key=True),
+    sa.Column("done_at", UtcDateTime),
+    sa.Column("note", sa.Text),
+    sa.Column("snoozed_until", UtcDateTime),
+    sa.Column("assignee", sa.Text),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Inbox messages sent to Slack (a reminder per item, a summary per day), claimed before posting: each once.
+inbox_notices = sa.Table(
+    "inbox_notices",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("posted_at", UtcDateTime, nullable=False),
+    sa.Column("slack_ts", sa.Text),
+    sa.Column("slack_channel", sa.Text),
+)
