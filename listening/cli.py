@@ -26,11 +26,21 @@ def _config_path(args: argparse.Namespace) -> Path | None:
     return Path(value) if value else None
 
 
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _duration(value: str) -> timedelta | None:
+    """``6h``, ``3d``, ``2w`` … as a timedelta; ``None`` for anything else (an absolute time)."""
+    if value[:-1].isdigit() and value[-1:] in _UNITS:
+        return timedelta(**{_UNITS[value[-1]]: int(value[:-1])})
+    return None
+
+
 def _parse_time(value: str) -> datetime:
     """Accept ISO-8601 or a relative age like ``6h`` / ``3d``."""
-    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-    if value[:-1].isdigit() and value[-1:] in units:
-        return now() - timedelta(**{units[value[-1]]: int(value[:-1])})
+    age = _duration(value)
+    if age is not None:
+        return now() - age
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

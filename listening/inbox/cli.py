@@ -52,14 +52,10 @@ def _store():  # type: ignore[no-untyped-def]
 
 
 def _until(value: str) -> datetime:
-    from listening.cli import _parse_time
+    from listening.cli import _duration, _parse_time
 
-    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-    if value[:-1].isdigit() and value[-1:] in units:  # a duration from now: snooze for 4h
-        from datetime import timedelta
-
-        return now() + timedelta(**{units[value[-1]]: int(value[:-1])})
-    return _parse_time(value)
+    ahead = _duration(value)  # a duration from now: snooze for 4h
+    return now() + ahead if ahead is not None else _parse_time(value)
 
 
 def row(item: InboxItem, tz: str) -> dict[str, Any]:
