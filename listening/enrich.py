@@ -103,17 +103,12 @@ FULL_SWEEP_EVERY = timedelta(days=1)
 _CURSOR_SOURCE = "scoring"
 
 
-def score_pending(store: Store, scorer: ScorerLike, *, where: Slice = Slice(), chunk: int = 512,
-                  on_progress: Callable[[int, int], None] | None = None, now: datetime | None = None) -> EnrichReport:
-    """Score every pending text of the slice in chunks, committing each chunk (a crash loses at most one chunk).
+def score_texts(store: Store, scorer: ScorerLike, todo: Sequence[tuple[str, str]], *, chunk: int,
+                on_chunk: Callable[[Sequence[ScoreLike], int], None] | None = None) -> None:
+    """Score (text hash, text) pairs in chunks and store sentiment, topic and intents, committing each chunk.
 
-    The report's sentiment mix covers the slice's brand and window, or, without a window, mentions
-    published in the last :data:`MIX_DAYS` days before ``now``: what an analyst acts on, and a cost
-    that does not grow with the whole history.
+    A crash loses at most one chunk. ``on_chunk(results, done)`` hears each stored chunk.
     """
-    now = now or datetime.now(timezone.utc)
-    report = EnrichReport(scorer.model_id)
-    todo = pending_texts(store, scorer.model_id, where=where)
     for start in range(0, len(todo), chunk):
         part = todo[start : start + chunk]
         results = scorer.score([text for _, text in part])
@@ -129,11 +124,30 @@ def score_pending(store: Store, scorer: ScorerLike, *, where: Slice = Slice(), c
         with store.transaction() as conn:
             store.upsert(conn, scores, rows)
             store.upsert(conn, intents, intent_rows)
-        report.scored += len(rows)
+        if on_chunk:
+            on_chunk(results, min(start + chunk, len(todo)))
+
+
+def score_pending(store: Store, scorer: ScorerLike, *, where: Slice = Slice(), chunk: int = 512,
+                  on_progress: Callable[[int, int], None] | None = None, now: datetime | None = None) -> EnrichReport:
+    """Score every pending text of the slice in chunks, committing each chunk (a crash loses at most one chunk).
+
+    The report's sentiment mix covers the slice's brand and window, or, without a window, mentions
+    published in the last :data:`MIX_DAYS` days before ``now``: what an analyst acts on, and a cost
+    that does not grow with the whole history.
+    """
+    now = now or datetime.now(timezone.utc)
+    report = EnrichReport(scorer.model_id)
+    todo = pending_texts(store, scorer.model_id, where=where)
+
+    def tally(results: Sequence[ScoreLike], done: int) -> None:
+        report.scored += len(results)
         report.topics.update(r.topic for r in results)
         report.intents.update(label for r in results for label in r.intents.split(","))
         if on_progress:
-            on_progress(min(start + chunk, len(todo)), len(todo))
+            on_progress(done, len(todo))
+
+    score_texts(store, scorer, todo, chunk=chunk, on_chunk=tally)
     window = where if where.since or where.until else Slice(where.brand, since=now - timedelta(days=MIX_DAYS))
     _mix(store, scorer.model_id, report, window)
     return report

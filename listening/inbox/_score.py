@@ -7,13 +7,10 @@ brand's own replies, not deleted ones).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-import numpy as np
 import sqlalchemy as sa
 
-from listening.enrich import ScorerLike
-from listening.store import Store, intents, scores, thread_items
+from listening.enrich import ScorerLike, score_texts
+from listening.store import Store, scores, thread_items
 
 
 def pending_items(store: Store, model_id: str) -> list[tuple[str, str]]:
@@ -31,17 +28,5 @@ def pending_items(store: Store, model_id: str) -> list[tuple[str, str]]:
 def score_items(store: Store, scorer: ScorerLike, *, chunk: int = 256) -> int:
     """Score every pending thread item's text; returns how many texts were scored."""
     todo = pending_items(store, scorer.model_id)
-    for start in range(0, len(todo), chunk):
-        part = todo[start : start + chunk]
-        results = scorer.score([text for _, text in part])
-        at = datetime.now(timezone.utc)
-        rows = [{"text_hash": h, "model_id": scorer.model_id, "sentiment": r.sentiment, "p_negative": float(r.p_negative),
-                 "p_neutral": float(r.p_neutral), "p_positive": float(r.p_positive), "topic": r.topic, "scored_at": at,
-                 "embedding": np.asarray(r.embedding, dtype=np.float16).tobytes() if r.embedding is not None else None}
-                for (h, _), r in zip(part, results, strict=True)]
-        labels = [{"text_hash": h, "model_id": scorer.model_id, "intents": r.intents, "scored_at": at}
-                  for (h, _), r in zip(part, results, strict=True)]
-        with store.transaction() as conn:
-            store.upsert(conn, scores, rows)
-            store.upsert(conn, intents, labels)
+    score_texts(store, scorer, todo, chunk=chunk)
     return len(todo)
