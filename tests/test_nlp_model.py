@@ -432,6 +432,14 @@ def test_finetuned_model_scores_exactly_as_trained_and_resumes(
     resumed = finetune(pack_dir, tmp_path / "resumed", cfg, checkpoint_dir=ckpt, resume=True, show_progress=False)
     assert resumed["head_version"] == config["head_version"]
 
+    # Continuing from a saved model starts exactly where it stopped: with nothing learnt, the same model.
+    still = FinetuneConfig(epochs=1, rank=4, alpha=8, batch_size=16, hidden=8, per_epoch={},
+                           init=str(tmp_path / "model"), lr=0.0, head_lr=0.0)
+    continued = finetune(pack_dir, tmp_path / "continued", still, checkpoint_dir=tmp_path / "ckpt-c",
+                         show_progress=False)
+    assert continued["head_version"] == config["head_version"]
+    assert continued["validation_metrics"]["all"] == config["validation_metrics"]["all"]
+
     scorer = Scorer.load(tmp_path / "model", home=home)
     assert "+lora-" in scorer.model_id
     plain = get_scorer(None, home)
@@ -443,6 +451,18 @@ def test_finetuned_model_scores_exactly_as_trained_and_resumes(
     printed = capsys.readouterr().out
     expected = config["validation_metrics"]["all"]
     assert f"{expected['accuracy'] * 100:.1f}" in printed and f"{expected['macro_f1'] * 100:.1f}" in printed
+
+
+def test_a_balanced_pack_takes_each_class_equally_from_the_files_named(home: Path, tmp_path: Path) -> None:
+    """Skewed files should not teach their skew: ``--balanced umsab_train_val=9`` packs 3 rows per class."""
+    from listening.nlp.pack import build_pack, load_pack
+
+    data = _tiny_labelled_data(tmp_path / "data")
+    build_pack(data, tmp_path / "pack", ensure_encoder(home), balanced_per_file={"umsab_train_val": 9})
+    pack = load_pack(tmp_path / "pack")
+    assert sorted(pack.train.labels.tolist()) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert pack.meta["rows"]["train"] == {"umsab_train_val": 9}
+    assert len(pack.validation) > 0, "the validation split is never sampled"
 
 
 def test_model_id_is_read_from_the_config_without_loading_weights(scorer: Scorer, home: Path) -> None:

@@ -10,7 +10,8 @@ from listening.nlp.brandnames import CHECK_BRAND, TRAINING_BRANDS, augmented
 from listening.nlp.data import Example, load_split, report_groups
 from listening.nlp.evaluation import brand_delta, evaluate
 from listening.nlp.heads import SentimentHead
-from listening.nlp.refit import RefitConfig, balanced, fit, training_rows
+from listening.nlp.data import balanced
+from listening.nlp.refit import RefitConfig, fit, training_rows
 
 
 def _write(path: Path, rows: list[tuple[str, str, int, str]]) -> None:
@@ -104,3 +105,17 @@ def test_eval_names_an_unknown_file(tmp_path: Path) -> None:
                               "--files", "ko3_train", "kr3_train"])
     with pytest.raises(InputError, match="kr3_train"):
         args.func(args)
+
+
+def test_binary_only_rows_teach_the_finetune_nothing_about_neutral() -> None:
+    """Fine-tuning masks a binary file's neutral logit too: its gradient there is exactly zero."""
+    import torch
+
+    from listening.nlp.finetune import sentiment_loss
+
+    logits = torch.zeros((4, 3), requires_grad=True)
+    labels = torch.tensor([0, 2, 0, 2])
+    binary = torch.tensor([True, True, False, False])
+    sentiment_loss(logits, labels, binary).backward()
+    assert torch.all(logits.grad[:2, 1] == 0)
+    assert torch.all(logits.grad[2:, 1] > 0), "three-class rows push neutral down when the label is not neutral"

@@ -41,7 +41,8 @@ def adapter_digest(tensors: dict[str, np.ndarray]) -> str:
     digest = hashlib.sha256()
     for name in sorted(tensors):
         digest.update(name.encode())
-        digest.update(np.ascontiguousarray(tensors[name], dtype=np.float32).tobytes())
+        # + 0.0 folds -0.0 into 0.0: equal weights get one id, whatever sign an untouched zero has.
+        digest.update((np.ascontiguousarray(tensors[name], dtype=np.float32) + 0.0).tobytes())
     return digest.hexdigest()[:12]
 
 

@@ -72,6 +72,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="model directory whose adapter and head --method refit starts from")
     train.add_argument("--pack", type=Path, default=None,
                        help="training pack folder from `listening model pack` (finetune only)")
+    train.add_argument("--init", type=Path, default=None,
+                       help="finetune: continue from this model directory's adapter and head (e.g. models/sentiment)")
+    train.add_argument("--per-epoch", nargs="+", default=None, metavar="FILE=N", type=_file_count,
+                       help="finetune: rows drawn per file and epoch (N < 10: a multiple of the file), "
+                       "e.g. ko3_train=6000 nsmc_ko=2000 (default nsmc_ko=30000 umsab_train_val=2, others all)")
+    train.add_argument("--lr", type=float, default=None, help="finetune: adapter learning rate (default 5e-4)")
+    train.add_argument("--head-lr", type=float, default=None, help="finetune: head learning rate (default 1e-3)")
     train.add_argument("--device", default="cpu", help="torch device for finetune, e.g. cuda (default cpu)")
     train.add_argument("--precision", choices=PRECISIONS, default="auto",
                        help="finetune arithmetic: bf16 autocast or fp32; auto (default) uses bf16 on CUDA "
@@ -86,6 +93,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pack.add_argument("--out", type=Path, required=True, help="folder to write pack.npz into")
     pack.add_argument("--max-per-source", type=int, default=0,
                       help="training rows per file at most (default 0 = all)")
+    pack.add_argument("--balanced", nargs="+", default=None, metavar="FILE=N", type=_file_count,
+                      help="pack only these files' training rows, N each, spread evenly over origin and class "
+                      "(e.g. ko3_train=12000 nsmc_ko=4000)")
     pack.set_defaults(func=cmd_pack)
 
     ev = sub.add_parser("eval", help="accuracy and macro-F1 on labelled texts",
@@ -122,6 +132,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     conv.set_defaults(func=cmd_convert)
 
 
+def _file_count(value: str) -> tuple[str, float]:
+    """``ko3_train=6000`` -> ("ko3_train", 6000.0), as argparse parses ``--per-epoch``/``--balanced``."""
+    name, sep, count = value.partition("=")
+    try:
+        number = float(count)
+    except ValueError:
+        number = -1.0
+    if not sep or not name or number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not FILE=N with a positive N, e.g. ko3_train=6000")
+    return name.removesuffix(".tsv"), number
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     """`listening score`: append the fixed contract columns to every row, keeping every other byte of it."""
     from listening.nlp.scoring import get_scorer
@@ -149,7 +171,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
     from listening.nlp.pack import build_pack
 
     path = build_pack(args.data_dir or default_data_dir(), args.out, ensure_encoder(),
-                      max_per_source=args.max_per_source)
+                      max_per_source=args.max_per_source,
+                      balanced_per_file=dict(args.balanced) if args.balanced else None)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -169,7 +192,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             pack = listening_home() / "cache" / "pack"
             if not (pack / PACK_FILE).is_file():
                 build_pack(args.data_dir or default_data_dir(), pack, ensure_encoder())
-        cfg = FinetuneConfig(seed=args.seed, **({"epochs": args.epochs} if args.epochs else {}))
+        chosen = {"epochs": args.epochs, "lr": args.lr, "head_lr": args.head_lr,
+                  "per_epoch": dict(args.per_epoch) if args.per_epoch else None,
+                  "init": str(args.init) if args.init else None}
+        cfg = FinetuneConfig(seed=args.seed, **{k: v for k, v in chosen.items() if v is not None})
         config = finetune(pack, args.out, cfg, device=args.device, resume=args.resume, precision=args.precision)
     elif args.method == "refit":
         from listening.home import listening_home

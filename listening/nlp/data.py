@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import os
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,3 +149,33 @@ def load_split(
     if not out:
         raise InputError(f"no sentiment files ({', '.join(SOURCE_FILES)}) in {data_dir}")
     return out
+
+
+def _by_hash(examples: list[Example], tag: str) -> list[Example]:
+    return sorted(examples, key=lambda e: text_hash(f"{tag}:{e.text}"))
+
+
+def balanced(examples: list[Example], limit: int) -> list[Example]:
+    """At most ``limit`` examples, spread evenly over (origin, label) cells; deterministic.
+
+    A cell with fewer rows than its share gives the rest to the other cells.
+
+    >>> rows = [Example(f"t{i}", i % 3, "ko", "f", "a") for i in range(30)]
+    >>> sorted(e.label for e in balanced(rows, 6))
+    [0, 0, 1, 1, 2, 2]
+    """
+    cells: dict[tuple[str, int], list[Example]] = defaultdict(list)
+    for e in _by_hash(examples, "cap"):
+        cells[(e.origin, e.label)].append(e)
+    taken: dict[tuple[str, int], int] = {c: 0 for c in cells}
+    left = min(limit, len(examples))
+    while left > 0:
+        open_cells = [c for c in sorted(cells) if taken[c] < len(cells[c])]
+        share = max(1, left // len(open_cells))
+        for c in open_cells:
+            step = min(share, len(cells[c]) - taken[c], left)
+            taken[c] += step
+            left -= step
+            if left == 0:
+                break
+    return [e for c in sorted(cells) for e in cells[c][: taken[c]]]

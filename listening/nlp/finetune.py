@@ -8,6 +8,12 @@ read the same pass's last-layer embedding, so a second loss keeps that
 embedding close to the original encoder's while sentiment is learned; the
 validation report states how close (``embedding_cosine``). Fixed seeds, one
 checkpoint per epoch, ``resume`` continues after the last finished epoch.
+
+Files labelled positive/negative only (:data:`BINARY_SOURCES`) train the
+positive-vs-negative odds alone: their neutral logit is masked out of the loss,
+so they cannot teach "this language is never neutral". ``init`` continues from
+a committed model's adapter and head (and keeps its standardisation), so a CPU
+can add data in a few hundred steps instead of repeating a GPU run.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from listening.errors import ModelError
 from listening.nlp.adapter import LORA_TARGETS, TRAINED_NORMS, adapter_digest, save_adapter
-from listening.nlp.data import LABELS, MAX_VALIDATION_PER_SOURCE, VALIDATION_PERCENT
+from listening.nlp.data import BINARY_SOURCES, LABELS, MAX_VALIDATION_PER_SOURCE, VALIDATION_PERCENT
 from listening.nlp.encoder import FEATURE_LAYERS, padded, pooled_features
 from listening.nlp.evaluation import evaluate
 from listening.nlp.heads import SentimentHead
@@ -47,6 +54,7 @@ class FinetuneConfig:
     dropout: float = 0.2
     keep_weight: float = 10.0
     per_epoch: dict | None = None
+    init: str | None = None
 
     def epoch_quota(self) -> dict[str, float]:
         """Rows drawn per source and epoch: a count, or a multiple of the source when < 10."""
@@ -92,6 +100,50 @@ def attach_lora(model, cfg: FinetuneConfig) -> dict:
             for p in layer.get_submodule(norm).parameters():
                 p.requires_grad_(True)
     return wrapped
+
+
+def warm_start(wrapped: dict, model, head, init: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Load a saved model's adapter into the LoRA modules and its head into ``head``.
+
+    Returns the saved head's standardisation (mean, std), which its weights expect.
+    """
+    import torch
+
+    from listening.nlp.adapter import load_adapter
+
+    tensors = load_adapter(init)
+    if tensors is None:
+        raise ModelError(f"{init} has no adapter to continue from")
+    saved = SentimentHead.from_pretrained(init)
+    rank = saved.config.get("adapter", {}).get("rank")
+    if rank is not None and int(rank) != next(iter(wrapped.values())).lora_A.shape[0]:
+        raise ModelError(f"{init} has a rank-{rank} adapter; train with the same rank to continue from it")
+    params = dict(model.named_parameters())
+    w = saved.weights
+    with torch.no_grad():
+        for name, module in wrapped.items():
+            module.lora_A.copy_(torch.from_numpy(tensors[f"{name}.lora_A"]))
+            module.lora_B.copy_(torch.from_numpy(tensors[f"{name}.lora_B"]))
+        for name, value in tensors.items():
+            if "LayerNorm" in name:
+                params[name].copy_(torch.from_numpy(value))
+        for layer, key in ((head[1], "1"), (head[4], "2")):
+            layer.weight.copy_(torch.from_numpy(w[f"w{key}"]))
+            layer.bias.copy_(torch.from_numpy(w[f"b{key}"]))
+    return w["mean"], w["std"]
+
+
+def binary_rows(split: Split) -> np.ndarray:
+    """Per row, whether its file is labelled positive/negative only."""
+    return np.array([s in BINARY_SOURCES for s in split.sources], dtype=bool)
+
+
+def sentiment_loss(logits, labels, binary):
+    """Cross-entropy over three classes, or over negative/positive alone for binary-only rows."""
+    import torch
+
+    masked = logits.float().masked_fill(binary[:, None] & (torch.arange(3, device=logits.device) == 1), float("-inf"))
+    return torch.nn.functional.cross_entropy(masked, labels)
 
 
 def _features_of(model, ids, mask):
@@ -184,9 +236,12 @@ def finetune(pack_path: Path, out: Path, cfg: FinetuneConfig, device: str = "cpu
     ).to(dev)
 
     hidden = model.config.hidden_size
+    if cfg.init:
+        init_mean, init_std = warm_start(wrapped, model, head, Path(cfg.init))
     base = _features(model, pack.train, pad, dev, bf16=bf16)
-    mean = torch.from_numpy(base.mean(0)).to(dev)
-    std = torch.from_numpy(base.std(0) + 1e-4).to(dev)
+    mean = torch.from_numpy(init_mean if cfg.init else base.mean(0)).to(dev)
+    std = torch.from_numpy(init_std if cfg.init else base.std(0) + 1e-4).to(dev)
+    binary = torch.from_numpy(binary_rows(pack.train)).to(dev)
     targets = torch.from_numpy(base[:, :hidden]).to(dev)
     original_val = _features(model, pack.validation, pad, dev, bf16=False)[:, :hidden]
     del base
@@ -224,7 +279,7 @@ def finetune(pack_path: Path, out: Path, cfg: FinetuneConfig, device: str = "cpu
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
                 feats = _features_of(model, ids, mask)
                 logits = head((feats - mean) / std)
-                loss = torch.nn.functional.cross_entropy(logits.float(), labels)
+                loss = sentiment_loss(logits, labels, binary[torch.from_numpy(rows).to(dev)])
                 if cfg.keep_weight > 0:
                     target = targets[torch.from_numpy(rows).to(dev)]
                     loss = loss + cfg.keep_weight * (1 - (feats[:, :hidden].float() * target).sum(-1)).mean()

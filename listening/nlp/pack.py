@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from listening.errors import InputError, ModelError
-from listening.nlp.data import LABELS, Example, load_split, report_groups
+from listening.nlp.data import LABELS, Example, balanced, load_split, report_groups
 from listening.nlp.e5file import E5_SHA256, E5File, bundled_e5_path, read_e5_file, verify_e5_file
 from listening.nlp.encoder import QUERY_PREFIX
 
@@ -61,8 +61,14 @@ def _ragged(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_pack(data_dir: Path, out: Path, encoder_dir: Path, max_per_source: int = 0,
-               max_length: int = PACK_MAX_LENGTH, source: Path | None = None) -> Path:
-    """Tokenise the labelled data and write ``out/pack.npz`` (``max_per_source`` 0 = every row)."""
+               max_length: int = PACK_MAX_LENGTH, source: Path | None = None,
+               balanced_per_file: dict[str, int] | None = None) -> Path:
+    """Tokenise the labelled data and write ``out/pack.npz`` (``max_per_source`` 0 = every row).
+
+    ``balanced_per_file`` (file stem -> rows) packs only those files' training rows, each
+    spread evenly over its (origin, class) cells: a CPU run trains on a sample, and skewed
+    files (Korean comments are two-thirds negative) should not teach the skew.
+    """
     from transformers import AutoTokenizer
 
     source = source or bundled_e5_path()
@@ -73,7 +79,13 @@ def build_pack(data_dir: Path, out: Path, encoder_dir: Path, max_per_source: int
     used: set[int] = set(e5.special.values())
     tokenised: dict[str, tuple[list[list[int]], list[Example]]] = {}
     for split in ("train", "validation"):
-        sets = load_split(data_dir, split, max_per_source) if split == "train" else load_split(data_dir, split)
+        if split == "validation":
+            sets = load_split(data_dir, split)
+        elif balanced_per_file:
+            sets = {name: balanced(rows, int(balanced_per_file[name]))
+                    for name, rows in load_split(data_dir, split, 0).items() if name in balanced_per_file}
+        else:
+            sets = load_split(data_dir, split, max_per_source)
         examples = [e for exs in sets.values() for e in exs]
         ids = tokenizer([QUERY_PREFIX + e.text for e in examples], truncation=True,
                         max_length=max_length)["input_ids"]

@@ -28,7 +28,7 @@ import numpy as np
 
 from listening.errors import ModelError
 from listening.nlp.brandnames import augmented
-from listening.nlp.data import BINARY_SOURCES, Example, load_split, report_groups, text_hash
+from listening.nlp.data import BINARY_SOURCES, Example, balanced, load_split, report_groups, text_hash
 from listening.nlp.evaluation import evaluate
 from listening.nlp.featcache import cached_features
 from listening.nlp.heads import SentimentHead
@@ -56,36 +56,6 @@ class RefitConfig:
     dropout: float = 0.2
     seed: int = 13
     validation_cap: int = 400  # rows per file scored into config.json (a prefix of the full split; CPU time)
-
-
-def _by_hash(examples: list[Example], tag: str) -> list[Example]:
-    return sorted(examples, key=lambda e: text_hash(f"{tag}:{e.text}"))
-
-
-def balanced(examples: list[Example], limit: int) -> list[Example]:
-    """At most ``limit`` examples, spread evenly over (origin, label) cells; deterministic.
-
-    A cell with fewer rows than its share gives the rest to the other cells.
-
-    >>> rows = [Example(f"t{i}", i % 3, "ko", "f", "a") for i in range(30)]
-    >>> sorted(e.label for e in balanced(rows, 6))
-    [0, 0, 1, 1, 2, 2]
-    """
-    cells: dict[tuple[str, int], list[Example]] = defaultdict(list)
-    for e in _by_hash(examples, "cap"):
-        cells[(e.origin, e.label)].append(e)
-    taken: dict[tuple[str, int], int] = {c: 0 for c in cells}
-    left = min(limit, len(examples))
-    while left > 0:
-        open_cells = [c for c in sorted(cells) if taken[c] < len(cells[c])]
-        share = max(1, left // len(open_cells))
-        for c in open_cells:
-            step = min(share, len(cells[c]) - taken[c], left)
-            taken[c] += step
-            left -= step
-            if left == 0:
-                break
-    return [e for c in sorted(cells) for e in cells[c][: taken[c]]]
 
 
 def training_rows(data_dir: Path, cfg: RefitConfig) -> list[Example]:
