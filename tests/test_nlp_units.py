@@ -44,6 +44,8 @@ def test_tampered_file_is_refused(tmp_path: Path) -> None:
         pytest.param(["model"], id="model"),
         pytest.param(["model", "train"], id="train"),
         pytest.param(["model", "eval"], id="eval"),
+        pytest.param(["model", "blend"], id="blend"),
+        pytest.param(["model", "pack"], id="pack"),
         pytest.param(["model", "convert"], id="convert"),
     ],
 )

@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     model = subparsers.add_parser("model", help="convert, train and evaluate the sentiment model",
                                   description="Manage the multilingual encoder and sentiment head.")
-    sub = model.add_subparsers(dest="model_command", required=True, metavar="{train,pack,eval,convert}")
+    sub = model.add_subparsers(dest="model_command", required=True, metavar="{train,pack,blend,eval,convert}")
 
     train = sub.add_parser("train", help="train the sentiment model on the shared labelled data",
                            description="--method finetune (the committed model): fine-tune the encoder "
@@ -97,6 +97,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="pack only these files' training rows, N each, spread evenly over origin and class "
                       "(e.g. ko3_train=12000 nsmc_ko=4000)")
     pack.set_defaults(func=cmd_pack)
+
+    bl = sub.add_parser("blend", help="interpolate a fine-tune with the model it started from (WiSE-FT)",
+                        description="Write a model whose weights are --weight of --tuned and the rest of --start: "
+                        "the merged LoRA update, LayerNorms and head are interpolated, so it costs one model "
+                        "at inference. --tuned must have been trained with `model train --init START`.")
+    bl.add_argument("--start", type=Path, default=Path("models/sentiment"), help="the model fine-tuning started from")
+    bl.add_argument("--tuned", type=Path, required=True, help="the fine-tuned model directory")
+    bl.add_argument("--weight", type=float, default=0.5, help="share of --tuned, 0..1 (default 0.5)")
+    bl.add_argument("--out", type=Path, required=True, help="directory to write the blend into")
+    bl.set_defaults(func=cmd_blend)
 
     ev = sub.add_parser("eval", help="accuracy and macro-F1 on labelled texts",
                         description="Evaluate on a labelled TSV (columns text, label 0/1/2, optional "
@@ -217,6 +227,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = train_head(cfg, resume=args.resume)
     print(f"saved head {config['head_version']} to {args.out}")
     print(format_metrics(config["validation_metrics"]))
+    return 0
+
+
+def cmd_blend(args: argparse.Namespace) -> int:
+    """`listening model blend`."""
+    from listening.nlp.blend import blend
+
+    config = blend(args.start, args.tuned, args.weight, args.out)
+    print(f"saved blend {config['head_version']} ({args.weight:g} of {args.tuned}) to {args.out}; "
+          f"score it with `listening model eval --split validation --model {args.out}`")
     return 0
 
 
