@@ -290,14 +290,14 @@ def _headline_results(scorer: Scorer) -> tuple[float, list[str]]:
 
 
 def test_hand_checked_headlines_do_not_regress(scorer: Scorer) -> None:
-    """Guards the shipped head's measured level (99 of 120; the previous head: 81 and 9 negatives)."""
+    """Guards the shipped model's measured level (98 of 120, one negative; the refit head: 100 and 2; the GPU run: 81 and 9)."""
     agreement, called_negative = _headline_results(scorer)
     assert agreement >= 0.80
-    assert len(called_negative) <= 2, called_negative
+    assert len(called_negative) <= 1, called_negative
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 aim not reached by the head refit: 83.3 % agreement (82.5 % without the brand mask), "
-                   "two Korean funding headlines called negative (models/README.md)")
+@pytest.mark.xfail(strict=True, reason="issue 16 aim not reached: 81.7 % agreement, "
+                   "one Korean funding headline called negative (models/README.md)")
 def test_hand_checked_headlines_meet_the_issue_aim(scorer: Scorer) -> None:
     agreement, called_negative = _headline_results(scorer)
     assert agreement >= 0.85 and called_negative == []
