@@ -85,7 +85,7 @@ def test_a_state_from_the_previous_code_version_is_migrated_not_discarded() -> N
 
 
 def _newer_version(state: dict) -> None:
-    state["detector"]["version"] = 3
+    state["detector"]["version"] = 4
 
 
 def _extra_field(state: dict) -> None:
@@ -105,7 +105,7 @@ def _garbage(state: dict) -> None:
 
 
 @pytest.mark.parametrize(("change", "reason"), [
-    pytest.param(_newer_version, "state version 3 is not one this code reads (1, 2)", id="newer-version"),
+    pytest.param(_newer_version, "state version 4 is not one this code reads (1, 2, 3)", id="newer-version"),
     pytest.param(_extra_field, "state does not fit this code version", id="field-this-code-lacks"),
     pytest.param(_missing_field, "state does not fit this code version", id="field-missing"),
     pytest.param(_tuned_threshold, "saved under another config: z_bucket 2.5 -> 3.0", id="tuned-threshold"),
