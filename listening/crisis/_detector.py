@@ -181,7 +181,7 @@ class SpikeDetector:
             self._roll_day(day)
             if trigger:
                 trigger = self._beats_bar(day, [max(r[k] for r in self._recent) for k in range(len(surprise))], scale_mu)
-            elif cfg.bar_alone_days > 0 and len(self._calib) >= cfg.bar_alone_days and x > mu:
+            elif cfg.bar_alone_days > 0 and len(self._calib) >= cfg.bar_alone_days and x > mu and (anomalous or wanom):
                 trigger = self._beats_bar(day, surprise, scale_mu)
             self._day_max = [max(a, b) for a, b in zip(self._day_max, surprise)]
         elif not self._armed:
