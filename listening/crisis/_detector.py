@@ -325,17 +325,11 @@ class SpikeDetector:
         return out, [smu0] + [smu for _, smu, _ in sums]
 
     def _beats_bar(self, day: int, surprise: list[float], scale_mu: list[float]) -> bool:
-        """Whether ``surprise`` beats, at some time scale, the series' recent normal days.
+        """Whether ``surprise`` beats, at some scale, the largest of the last ``calibration_days`` plus a self-set margin.
 
-        Real streams are heavy-tailed: a brand's normal days hold bursts that a
-        count model calls impossible.  The bar at each scale is the largest daily
-        surprise of the last ``calibration_days`` (today counts only from tomorrow,
-        so a surge's own first buckets never raise its bar), plus a margin the
-        series sets itself: ``margin_spread`` standard deviations of those daily
-        maxima (a series whose quiet days reach very different heights breaks its
-        record more often) and ``margin_noise`` sampling standard deviations of the
-        log ratio, about sqrt(mu) / (mu + pseudo_count) (a ratio of a few mentions
-        is noise).  A later wave the same day must also beat the episode's peak.
+        Real streams are heavy-tailed, so the bar is the series' own days (today counts from tomorrow); the margin is
+        ``margin_spread`` sd of those daily maxima (records break more often where they spread) plus ``margin_noise``
+        sampling sd of the log ratio, sqrt(mu) / (mu + pseudo_count).  A later wave the same day must beat the peak.
         """
         cfg = self.config
         days = self._calib or [self._day_max]
