@@ -278,10 +278,10 @@ def score(series: list[Series], alerts: list[list[int]]) -> dict[str, float]:
     }
 
 
-NO_BAR = DetectorConfig(page_margin=-1e9)  # the detector before the calibrated page bar (issue 17)
-GRID = [  # leave-one-series-out choices for the calibrated bar
-    {"page_margin": m, "pseudo_count": c, "calibration_days": d}
-    for m in (0.0, 0.1, 0.2, 0.3) for c in (5.0, 20.0) for d in (28,)
+NO_BAR = DetectorConfig(page_margin=-1e9, bar_alone_days=0)  # the detector before the calibrated page bar (issue 17)
+GRID = [  # leave-one-series-out choices for the self-calibrated bar's margin (pseudo_count stays 20)
+    {"margin_spread": c, "margin_noise": z}
+    for c in (0.25, 0.5, 0.75, 1.0) for z in (1.0, 2.0)
 ]
 
 

@@ -99,7 +99,7 @@ def page_delay(rate15: float, offset_min: int, *, bucket: int, cadence: int, mul
         seen += len(fresh)
         watch(config, store, MODEL, now=cycle)
         with store.engine.connect() as conn:
-            if conn.execute(sa.select(sa.func.count()).select_from(alerts).where(alerts.c.window_end > surge)).scalar():
+            if conn.execute(sa.select(sa.func.count()).select_from(alerts).where(alerts.c.window_end > surge - timedelta(minutes=bucket))).scalar():
                 return (cycle - surge).total_seconds() / 60
     return None
 

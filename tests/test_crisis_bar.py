@@ -10,7 +10,7 @@ import pytest
 from listening.crisis import DetectorConfig, SpikeDetector
 from tests.test_crisis import STEP, T0, feed, rhythmic
 
-NO_BAR = DetectorConfig(page_margin=-1e9)  # the count model alone, as before the bar
+NO_BAR = DetectorConfig(page_margin=-1e9, bar_alone_days=0)  # the count model alone, as before the bar
 
 
 def bursty(days: int, seed: int = 3) -> np.ndarray:

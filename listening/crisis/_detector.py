@@ -9,7 +9,10 @@ an anomalous hour) unless the jump is extreme, and an ongoing surge is one
 episode: the detector re-arms only after the series has been normal for a while.
 Real streams are heavy-tailed, so a page must also beat a bar calibrated on the
 series itself: at some time scale (15 min, 1 h, 3 h) the rise must exceed the
-largest rise of its recent days (28 by default), plus a margin.
+largest rise of its recent days (28 by default), plus a margin that the series
+sets itself (how much its daily maxima spread, and how noisy a ratio of so few
+mentions is).  Once a week of days calibrates the bar, beating it is enough: the
+count model's trigger is then not also required.
 
 Every decision depends only on what was fed before it, so feeding growing
 prefixes gives identical decisions, and the state round-trips through JSON.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import math
+import statistics
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from typing import Any
@@ -43,8 +47,9 @@ from listening.crisis._types import SEVERITIES, Decision, DetectorConfig, Derive
 
 __all__ = ["STATE_VERSION", "SpikeDetector"]
 
-_STATE_VERSION = STATE_VERSION = 2
+_STATE_VERSION = STATE_VERSION = 3
 _NEW_IN_V2 = ("_calib", "_day_max", "_calib_day", "_recent", "_sustain")  # the calibrated page bar
+_NEW_IN_V3 = ("_peak", "_repeat", "_repeat_day")  # a later wave the same day must beat the episode's peak
 _NAN = float("nan")
 
 
@@ -97,6 +102,9 @@ class SpikeDetector:
         self._recent = [[0.0] * scales for _ in range(self.derived.need + 1)]
         self._day_max = [0.0] * scales
         self._calib_day: int | None = None
+        self._peak = [0.0] * scales
+        self._repeat: list[float] | None = None
+        self._repeat_day: int | None = None
 
     # -- public ---------------------------------------------------------------
     @property
@@ -167,23 +175,32 @@ class SpikeDetector:
         )
         extreme = anomalous and z >= cfg.extreme_z and ratio >= cfg.extreme_ratio
         trigger = sustained or extreme or (max(self._wrun) >= 2 and x > mu)
-        surprise = self._surprise(sums, x, mu)
+        surprise, scale_mu = self._surprise(sums, x, mu)
         self._recent = self._recent[1:] + [surprise]
-        if trigger and self._armed and not self._beats_bar():
-            trigger = False
         if self._armed and warm:
-            self._note_surprise(day, surprise)
+            self._roll_day(day)
+            if trigger:
+                trigger = self._beats_bar(day, [max(r[k] for r in self._recent) for k in range(len(surprise))], scale_mu)
+            elif cfg.bar_alone_days > 0 and len(self._calib) >= cfg.bar_alone_days and x > mu and (anomalous or wanom):
+                trigger = self._beats_bar(day, surprise, scale_mu)
+            self._day_max = [max(a, b) for a, b in zip(self._day_max, surprise)]
+        elif not self._armed:
+            self._peak = [max(a, b) for a, b in zip(self._peak, surprise)]
 
         alarm = False
         if self._armed and trigger:
             alarm, self._armed, self._quiet = True, False, 0
             self._episode_start = epoch
+            self._peak = list(surprise)
         elif not self._armed:
             normal = not anomalous and zw < cfg.z_window / 2
             self._quiet = self._quiet + 1 if normal else 0
             if self._quiet >= c.rearm:
                 resolved = True
                 self._armed, self._episode_start = True, None
+                same = self._repeat is not None and self._repeat_day == day
+                self._repeat = [max(a, b) for a, b in zip(self._repeat, self._peak)] if same else list(self._peak)
+                self._repeat_day = day
         severity = None
         if anomalous or wanom or alarm:
             severity = max(grade(ratio, z), grade(wratio, zw), key=SEVERITIES.index)
@@ -208,7 +225,7 @@ class SpikeDetector:
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> "SpikeDetector":
         """Rebuild a detector from :meth:`to_state` output; raises ``ValueError`` when it does not fit (see :func:`restore_detector`)."""
-        if data.get("version") not in (1, _STATE_VERSION):
+        if data.get("version") not in (1, 2, _STATE_VERSION):
             raise ValueError(f"unsupported detector state version {data.get('version')!r}")
         names = {f.name for f in fields(DetectorConfig)}
         conf = {k: v for k, v in data["config"].items() if k in names}
@@ -217,6 +234,8 @@ class SpikeDetector:
         state = data["state"]
         if data["version"] == 1:  # saved before the calibrated bar: it starts learning from now
             state = {**{k: getattr(det, k) for k in _NEW_IN_V2}, **state}
+        if data["version"] in (1, 2):  # saved before the same-day repeat rule: no episode peak remembered
+            state = {**{k: getattr(det, k) for k in _NEW_IN_V3}, **state}
         if set(state) != {k for k in vars(det) if k.startswith("_")}:
             raise ValueError("detector state does not match this version's fields")
         for key, value in copy.deepcopy(state).items():
@@ -293,40 +312,45 @@ class SpikeDetector:
             if full:
                 self._moment(k, sx, smu, decay)
 
-    def _surprise(self, sums: list[tuple[float, float, bool]], x: float, mu: float) -> list[float]:
-        """Log ratio of observed to expected volume over the sustain span (15 min) and each rolling window.
+    def _surprise(self, sums: list[tuple[float, float, bool]], x: float, mu: float) -> tuple[list[float], list[float]]:
+        """Log ratio of observed to expected volume over the sustain span (15 min) and each rolling window, and the expected counts.
 
         A pseudo-count (``pseudo_count`` mentions) shrinks ratios of small counts towards 0.
         """
         m = self.config.pseudo_count
         self._sustain = self._sustain[1:] + [[x, mu]]
-        out = [math.log((sum(b[0] for b in self._sustain) + m) / (sum(b[1] for b in self._sustain) + m))]
+        smu0 = sum(b[1] for b in self._sustain)
+        out = [math.log((sum(b[0] for b in self._sustain) + m) / (smu0 + m))]
         out += [math.log((sx + m) / (smu + m)) if full else 0.0 for sx, smu, full in sums]
-        return out
+        return out, [smu0] + [smu for _, smu, _ in sums]
 
-    def _beats_bar(self) -> bool:
-        """Whether the last few buckets' surprise beats, at some time scale, the series' recent normal days.
+    def _beats_bar(self, day: int, surprise: list[float], scale_mu: list[float]) -> bool:
+        """Whether ``surprise`` beats, at some scale, the largest of the last ``calibration_days`` plus a self-set margin.
 
-        Today counts only from tomorrow, so a surge's own first buckets never raise its bar.
-        Real streams are heavy-tailed: a brand's normal days hold bursts that a
-        count model calls impossible.  Calibrating on the series' own daily
-        maxima makes the page rate about one per ``calibration_days`` on a
-        stationary stream, whatever the shape of its tail.
+        Real streams are heavy-tailed, so the bar is the series' own days (today counts from tomorrow); the margin is
+        ``margin_spread`` sd of those daily maxima (records break more often where they spread) plus ``margin_noise``
+        sampling sd of the log ratio, sqrt(mu) / (mu + pseudo_count).  A later wave the same day must beat the peak.
         """
+        cfg = self.config
         days = self._calib or [self._day_max]
-        for k in range(len(self._day_max)):
-            if max(r[k] for r in self._recent) > max(d[k] for d in days) + self.config.page_margin:
+        extra = [self._repeat] if self._repeat is not None and self._repeat_day == day else []
+        n = len(days)
+        for k in range(len(surprise)):
+            tops = [d[k] for d in days]
+            spread = statistics.stdev(tops) if n > 2 else 0.0
+            noise = math.sqrt(max(scale_mu[k], 0.0)) / (max(scale_mu[k], 0.0) + cfg.pseudo_count)
+            bar = max(tops + [e[k] for e in extra]) + cfg.page_margin + cfg.margin_spread * spread + cfg.margin_noise * noise
+            if surprise[k] > bar:
                 return True
         return False
 
-    def _note_surprise(self, day: int, surprise: list[float]) -> None:
-        """Keep each day's largest surprise while armed (the page's own bucket included) for ``calibration_days``."""
+    def _roll_day(self, day: int) -> None:
+        """Start a new day's maxima; the finished day joins the last ``calibration_days`` (while armed, the page's own bucket included)."""
         if self._calib_day is None:
             self._calib_day = day
         if day != self._calib_day:
             self._calib = (self._calib + [self._day_max])[-self.config.calibration_days :]
-            self._day_max, self._calib_day = [0.0] * len(surprise), day
-        self._day_max = [max(a, b) for a, b in zip(self._day_max, surprise)]
+            self._day_max, self._calib_day = [0.0] * len(self._day_max), day
 
     def _inflation(self) -> float:
         """How much wider a run of bucket scores spreads given their lag-1 autocorrelation.

@@ -16,9 +16,11 @@ class DetectorConfig:
     """Tuning knobs.
 
     The count-model defaults were chosen on the synthetic bench; those of the calibrated
-    page bar (``calibration_days``, ``page_margin``, ``pseudo_count``) on four real
-    tweet-volume series and the synthetic sets.  docs/crisis.md reports how a bar chosen
-    on three of the real series does on the fourth.
+    page bar (``calibration_days``, ``margin_spread``, ``margin_noise``, ``pseudo_count``,
+    ``bar_alone_days``) on four real tweet-volume series and the synthetic sets.
+    docs/crisis.md reports how a bar chosen on three of the real series does on the fourth.
+    ``page_margin`` is a flat extra margin (0 by default; -1e9 with ``bar_alone_days=0``
+    is the detector before the bar).
     """
 
     bucket_seconds: int = 300
@@ -40,8 +42,11 @@ class DetectorConfig:
     dispersion_halflife_days: float = 7.0
     prior_dispersion: float = 0.1
     calibration_days: int = 28
-    page_margin: float = 0.2
+    page_margin: float = 0.0
     pseudo_count: float = 20.0
+    margin_spread: float = 0.5
+    margin_noise: float = 2.0
+    bar_alone_days: int = 7
 
     def __post_init__(self) -> None:
         if self.bucket_seconds <= 0 or 86400 % self.bucket_seconds:
