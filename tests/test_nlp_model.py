@@ -351,6 +351,8 @@ def test_committed_head_is_small_and_documented() -> None:
     config = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())
     assert config["labels"] == {"0": "negative", "1": "neutral", "2": "positive"}
     assert "validation_metrics" in config and "train_rows" in config["data"]
+    card = (DEFAULT_MODEL_DIR.parent / "README.md").read_text(encoding="utf-8")
+    assert f"`{config['head_version']}`" in card, "the model card names the shipped model"
 
 
 def _tiny_labelled_data(data: Path) -> Path:
