@@ -24,6 +24,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,6 +94,12 @@ class Feed:
 
     @classmethod
     def load(cls, path: Path, kind: str) -> "Feed":
+        """Parsed once per process: the recordings are package data and a Feed is immutable, while the demo
+        and the Dagster steps open a replay server per config load."""
+        return _load_feed(path, kind, path.stat().st_mtime_ns)
+
+    @classmethod
+    def parse(cls, path: Path, kind: str) -> "Feed":
         text = path.read_text(encoding="utf-8")
         found = list(P.ITEM_RE.finditer(text))
         if not found:
@@ -113,6 +120,11 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes = b""
+
+
+@lru_cache(maxsize=None)
+def _load_feed(path: Path, kind: str, mtime_ns: int) -> Feed:
+    return Feed.parse(path, kind)
 
 
 class Replay:
@@ -358,7 +370,9 @@ class ReplayServer:
 
     def start(self) -> "ReplayServer":
         if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="replay-server", daemon=True)
+            # A short poll: stop() waits up to one poll for the loop, and a config load starts and stops a server.
+            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                            name="replay-server", daemon=True)
             self._thread.start()
         return self
 
