@@ -6,11 +6,14 @@ getPostThread, Algolia HN item, Reddit comment listing), pinned around the suite
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from listening.config import ListeningConfig, load_config
+from listening.http import HttpClient
+from listening.inbox import ConversationsReport, read_conversations
 from listening.mention import Mention
 from listening.normalize import text_hash
 from listening.store import Store, mention_row, mentions
@@ -108,3 +111,24 @@ def store_passers_by(store: Store) -> None:
     ]
     with store.transaction() as conn:
         store.upsert(conn, mentions, rows)
+
+
+@dataclass(frozen=True)
+class World:
+    """A store holding the four thread roots, the config naming their brand, and what the first read found."""
+
+    store: Store
+    config: ListeningConfig
+    roots: dict[str, str]
+    report: ConversationsReport
+
+
+def read_world(store: Store, tmp: Path, server: FaultServer, client: HttpClient, *, now: datetime,
+               passers_by: bool = False) -> World:
+    """The inbox as a user has it after one read of the threads (roots stored, thread APIs served at ``server``)."""
+    config = write_config(tmp, server.base_url)
+    roots = store_roots(store)
+    if passers_by:
+        store_passers_by(store)
+    serve_threads(server)
+    return World(store, config, roots, read_conversations(config, store, client, now=now))

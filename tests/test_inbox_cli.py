@@ -11,11 +11,10 @@ import pytest
 
 from listening.cli import main
 from listening.http import HttpClient
-from listening.inbox import read_conversations
 from listening.store import Store
 from tests.conftest import NOW
 from tests.fault_server import FaultServer, fault_server  # noqa: F401
-from tests.inbox_world import serve_threads, store_roots, write_config
+from tests.inbox_world import read_world
 
 
 @pytest.fixture
@@ -23,11 +22,7 @@ def world(home: Path, tmp_path: Path, fault_server: FaultServer, client: HttpCli
           monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LISTENING_REDDIT_CLIENT_ID", "cid")
     monkeypatch.setenv("LISTENING_REDDIT_CLIENT_SECRET", "csecret")
-    store = Store.open()
-    config = write_config(tmp_path, fault_server.base_url)
-    store_roots(store)
-    serve_threads(fault_server)
-    read_conversations(config, store, client, now=NOW)
+    read_world(Store.open(), tmp_path, fault_server, client, now=NOW)
     return tmp_path / "inbox.yaml"
 
 

@@ -12,14 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 from listening.http import HttpClient
-from listening.inbox import items, read_conversations, send_reminders, send_summary, weekly_kpis
+from listening.inbox import items, send_reminders, send_summary, weekly_kpis
 from listening.mention import mention_id
 from listening.normalize import text_hash
 from listening.slack import SlackClient, SlackConfig
 from listening.store import Store, inbox_notices, intents, thread_items
 from tests.conftest import NOW
 from tests.fault_server import FaultServer, fault_server  # noqa: F401
-from tests.inbox_world import serve_threads, store_roots, write_config
+from tests.inbox_world import read_world, write_config
 
 sys.path.insert(0, str(Path(__file__).parent))
 from slack_server import BOT_TOKEN, SlackServer  # noqa: E402
@@ -102,11 +102,8 @@ def test_kpis_equal_plain_sql_counts(store_url: str, tmp_path: Path) -> None:
 
 def test_reminders_are_grouped_escaped_and_sent_once_per_item(store_url: str, tmp_path: Path, fault_server: FaultServer,
                                                               client: HttpClient) -> None:
-    store = Store.open(store_url)
-    config = write_config(tmp_path, fault_server.base_url)
-    store_roots(store)
-    serve_threads(fault_server)
-    read_conversations(config, store, client, now=NOW)
+    world = read_world(Store.open(store_url), tmp_path, fault_server, client, now=NOW)
+    store, config = world.store, world.config
     hostile = "<!channel> *free* refund? <https://evil.test|click>"
     with store.transaction() as conn:
         store.upsert(conn, thread_items, [{

@@ -15,8 +15,7 @@ from listening.inbox import items, mark_done, read_conversations, select
 from listening.store import Store, thread_items, threads
 from tests.conftest import NOW
 from tests.fault_server import FaultServer, fault_server, ok, status  # noqa: F401
-from tests.inbox_world import (CONTEXT, HN_ITEM, JSON, REDDIT, THREAD, fixture_bytes, serve_threads, store_passers_by,
-                               store_roots, write_config)
+from tests.inbox_world import CONTEXT, HN_ITEM, JSON, REDDIT, THREAD, fixture_bytes, read_world
 
 UTC = timezone.utc
 MODEL = "no-model-yet"
@@ -40,13 +39,8 @@ def _utc(row: dict, key: str) -> datetime | None:
 
 def test_answered_detection_per_platform(store_url: str, tmp_path: Path, fault_server: FaultServer,
                                          client: HttpClient) -> None:
-    store = Store.open(store_url)
-    config = write_config(tmp_path, fault_server.base_url)
-    store_roots(store)
-    store_passers_by(store)
-    serve_threads(fault_server)
-
-    report = read_conversations(config, store, client, now=NOW)
+    world = read_world(Store.open(store_url), tmp_path, fault_server, client, now=NOW, passers_by=True)
+    store, report = world.store, world.report
 
     assert [t.status for t in report.threads] == ["ok"] * 4, report.problems()  # passers-by are no threads
     rows = _rows(store)
@@ -67,11 +61,8 @@ def test_answered_detection_per_platform(store_url: str, tmp_path: Path, fault_s
 
 def test_inbox_lists_open_items_and_never_the_brands_own_posts(store_url: str, tmp_path: Path,
                                                               fault_server: FaultServer, client: HttpClient) -> None:
-    store = Store.open(store_url)
-    config = write_config(tmp_path, fault_server.base_url)
-    roots = store_roots(store)
-    serve_threads(fault_server)
-    read_conversations(config, store, client, now=NOW)
+    world = read_world(Store.open(store_url), tmp_path, fault_server, client, now=NOW)
+    store, config, roots = world.store, world.config, world.roots
 
     found = items(store, config, MODEL, now=NOW)
     listed = select(found, "open")
@@ -86,11 +77,8 @@ def test_inbox_lists_open_items_and_never_the_brands_own_posts(store_url: str, t
 
 def test_threads_that_vanish_and_deleted_replies_lose_nothing_and_reopen_nothing(
         store_url: str, tmp_path: Path, fault_server: FaultServer, client: HttpClient) -> None:
-    store = Store.open(store_url)
-    config = write_config(tmp_path, fault_server.base_url)
-    store_roots(store)
-    serve_threads(fault_server)
-    read_conversations(config, store, client, now=NOW)
+    world = read_world(Store.open(store_url), tmp_path, fault_server, client, now=NOW)
+    store, config = world.store, world.config
     before = _rows(store)
     tanaka = next(it for it in items(store, config, MODEL, now=NOW) if it.author == "tanaka@mstdn.jp")
     mark_done(store, tanaka.id[:10], now=NOW, note="answered by e-mail")
@@ -130,11 +118,8 @@ def test_manual_states_survive_a_re_read(store_url: str, tmp_path: Path, fault_s
                                          client: HttpClient) -> None:
     from listening.inbox import assign, snooze
 
-    store = Store.open(store_url)
-    config = write_config(tmp_path, fault_server.base_url)
-    store_roots(store)
-    serve_threads(fault_server)
-    read_conversations(config, store, client, now=NOW)
+    world = read_world(Store.open(store_url), tmp_path, fault_server, client, now=NOW)
+    store, config = world.store, world.config
     listed = {it.author: it for it in items(store, config, MODEL, now=NOW)}
     mark_done(store, listed["tanaka@mstdn.jp"].id, now=NOW, note="called back")
     snooze(store, listed["bob.bsky.social"].id[:8], until=NOW + timedelta(hours=6), now=NOW)
@@ -152,11 +137,7 @@ def test_manual_states_survive_a_re_read(store_url: str, tmp_path: Path, fault_s
 def test_reddit_without_oauth_is_a_clear_skip(store_url: str, tmp_path: Path, fault_server: FaultServer,
                                              client: HttpClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LISTENING_REDDIT_CLIENT_ID")
-    store = Store.open(store_url)
-    config = write_config(tmp_path, fault_server.base_url)
-    store_roots(store)
-    serve_threads(fault_server)
-    report = read_conversations(config, store, client, now=NOW)
+    report = read_world(Store.open(store_url), tmp_path, fault_server, client, now=NOW).report
     reddit = next(t for t in report.threads if t.platform == "reddit")
     assert reddit.status == "skipped" and "LISTENING_REDDIT_CLIENT_ID" in reddit.detail
     assert report.count("ok") == 3
