@@ -12,7 +12,7 @@ the mentions published before it.  The stream is generated here, so the figures
 show what the detector and the schedule do by design, not how they do on real
 data (``bench/crisis_eval.py --real`` measures that).
 
-    python bench/page_speed.py                  # bucket 5 and 15 minutes, cycles every 5 and 10 minutes
+    python bench/page_speed.py                  # bucket 5 and 15 minutes, a cycle every 10 minutes (the schedule)
     python bench/page_speed.py --bucket 5 --cadence 5
 """
 
@@ -37,7 +37,7 @@ MODEL = "page-speed-bench"
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 QUIET_DAYS = 14
 OFFSETS = (0, 1, 4, 6, 9, 14)
-RATES = (2, 8, 30)
+RATES = (2, 4, 8, 15, 30)
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,8 @@ def page_delay(rate15: float, offset_min: int, *, bucket: int, cadence: int, mul
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bucket", type=int, nargs="+", default=[5, 15], help="bucket minutes")
-    ap.add_argument("--cadence", type=int, nargs="+", default=[5, 10], help="minutes between crisis cycles")
+    ap.add_argument("--cadence", type=int, nargs="+", default=[10],
+                    help="minutes between crisis cycles (the ingest_every_10_minutes schedule: 10)")
     ap.add_argument("--mult", type=float, default=5.0, help="surge size (x the usual rate)")
     args = ap.parse_args()
     print(f"surge x{args.mult:g}; delay in minutes from the surge's start to the page, "

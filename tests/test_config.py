@@ -37,7 +37,7 @@ def test_a_valid_config_loads_with_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, VALID))
     assert [b.key for b in config.brands] == ["acme", "rival"]
     assert config.own_brand.key == "acme"
-    assert config.alerting.bucket_minutes == 15
+    assert config.alerting.bucket_minutes == 5
     assert config.brand("rival").matcher.matches("rival launches a thing")
 
 

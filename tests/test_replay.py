@@ -250,7 +250,7 @@ def test_demo_config_points_every_source_at_the_replay(srv):
     assert set(cfg["endpoints"].values()) == {"${REPLAY_URL}"}
     assert [b["key"] for b in cfg["brands"]] == ["orbitly", "vantro", "kestrel"]
     assert [b["own"] for b in cfg["brands"]] == [True, False, False]
-    assert cfg["alerting"]["bucket_minutes"] == 15
+    assert cfg["alerting"]["bucket_minutes"] == 5
     for b in cfg["brands"]:
         assert {"key", "name", "own", "aliases", "query", "sources"} <= set(b)
         assert b["sources"]["youtube"][0]["channel_id"] == CH[b["key"]]

@@ -49,7 +49,7 @@ class SlackSettings(_Strict):
 
 
 class Alerting(_Strict):
-    bucket_minutes: Literal[5, 10, 15, 30, 60] = 15
+    bucket_minutes: Literal[5, 10, 15, 30, 60] = 5
     slack: SlackSettings = Field(default_factory=SlackSettings)
 
 
