@@ -344,7 +344,11 @@ def _evidence_ids(week: pl.DataFrame) -> dict[tuple[str, str], str]:
 
 
 def _crisis(row: dict[str, Any], L: dict[str, Any], lang: str, bucket_minutes: int) -> Crisis:
-    """The episode's peak, duration and total (an alert's own ratio is the resolving bucket's, back to normal)."""
+    """The episode's peak, duration and total (an alert's own ratio is the resolving bucket's, back to normal).
+
+    Counts are per the bucket the alert was detected with (the config's only for payloads stored without it):
+    a later change of ``alerting.bucket_minutes`` must not relabel past alerts.
+    """
     alert = row["alert"]
     e = alert.explanation
     posts = [Post.from_row({"id": f"{row['key']}#{i}", "brand": row["brand"], "source": p.source, "lang": p.lang, "url": p.url,
@@ -352,7 +356,7 @@ def _crisis(row: dict[str, Any], L: dict[str, Any], lang: str, bucket_minutes: i
              for i, p in enumerate(e.representative_posts[:3])]
     return Crisis(row["key"], row["brand"], row["severity"], row["state"], row["opened_at"], row["resolved_at"],
                   float(e.headline_ratio), float(e.headline_count), float(e.headline_baseline), [t for t, _ in e.terms[:5]], posts,
-                  peak_at=utc_text(e.peak_at) if e.peak_at else "", bucket_minutes=bucket_minutes,
+                  peak_at=utc_text(e.peak_at) if e.peak_at else "", bucket_minutes=e.bucket_minutes or bucket_minutes,
                   duration=duration_text(alert.duration, lang) if alert.duration is not None else "",
                   total=int(e.total), languages=list(e.languages), sources=list(e.sources),
                   severity_label=L["severities"].get(alert.severity, alert.severity),
