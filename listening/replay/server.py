@@ -127,6 +127,13 @@ def _load_feed(path: Path, kind: str, mtime_ns: int) -> Feed:
     return Feed.parse(path, kind)
 
 
+@lru_cache(maxsize=None)
+def _recorded_social(data_dir: Path) -> tuple[Social, Conversations]:
+    """The recorded accounts and their generated threads: built once per process (seeded, and only read while serving)."""
+    social = Social(data_dir)
+    return social, Conversations(social)
+
+
 class Replay:
     """The replay logic without sockets: route a GET to a recorded payload rendered for now."""
 
@@ -147,8 +154,7 @@ class Replay:
             self.files["/" + p.relative_to(data_dir / "github").as_posix()] = Feed.load(p, "atom")
         self.youtube = {p.stem: Feed.load(p, "youtube") for p in (data_dir / "youtube").glob("*.xml")}
         self.hn_hits: list[dict[str, Any]] = json.loads((data_dir / "hn" / "search_by_date.json").read_text())["hits"]
-        self.social = Social(data_dir)
-        self.conversations = Conversations(self.social)
+        self.social, self.conversations = _recorded_social(data_dir)
         self.hn_children: dict[int, list[dict[str, Any]]] = {}
         for hit in self.hn_hits:
             if isinstance(hit.get("parent_id"), int):
