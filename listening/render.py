@@ -85,6 +85,17 @@ def fit(text: str, width: int) -> str:
 _SHORT = {"negative": "neg", "neutral": "neu", "positive": "pos"}
 
 
+def count_text(value: float) -> str:
+    """An expected count as a reader checks it against the ratio beside it: one decimal, two significant digits below 1.
+
+    "4 vs ~0.05" is the 80x printed next to it; "4 vs ~0.1" would read as 40x.
+
+    >>> count_text(12.34), count_text(2.5), count_text(0.4), count_text(0.05), count_text(0.0)
+    ('12.3', '2.5', '0.4', '0.05', '0')
+    """
+    return f"{value:.1f}" if value >= 0.95 else f"{value:.2g}"
+
+
 def reach_cell(value: int) -> str:
     """A reach figure in at most 9 columns: exact up to 9,999,999, then rounded with M/B/T, then as a power of ten.
 

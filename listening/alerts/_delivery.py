@@ -9,6 +9,7 @@ from listening.alerts._model import Alert
 from listening.alerts._repository import AlertRepository, Claim, new_owner
 from listening.alerts._text import duration_text, sparkline, utc_text
 from listening.errors import DeliveryError
+from listening.render import count_text
 from listening.slack import PostResult, SlackClient, context, divider, escape, header, link, section, truncate
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def render(alert: Alert, *, first: bool | None = None, ui_url: str = "") -> tupl
     text += f", lasted {duration_text(alert.duration)}, {e.total:,} negative mentions" if resolved else f" since {utc_text(alert.window_start)}"
     blocks: list[dict[str, Any]] = [header(f"{title}: {alert.brand} ({alert.severity})")]
     lines = [f"{icon} *{e.headline_ratio:.1f}×* normal negative volume at peak: *{e.headline_count:.0f}* vs "
-             f"~{e.headline_baseline:.1f} {e.per_bucket} ({utc_text(e.peak_at or e.since)})"]
+             f"~{count_text(e.headline_baseline)} {e.per_bucket} ({utc_text(e.peak_at or e.since)})"]
     if resolved:
         until = alert.active_until or alert.resolved_at
         lines.append(f"Opened {utc_text(alert.window_start)} · lasted *{duration_text(alert.duration)}* (until {utc_text(until)}) · "

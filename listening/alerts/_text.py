@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from listening.alerts._model import Alert
+from listening.render import count_text
 
 __all__ = ["alerts_table", "describe_markdown", "duration_text", "headline", "outcome", "peak_text", "sparkline", "utc_text"]
 
@@ -67,7 +68,7 @@ def peak_text(alert: Alert) -> str:
     e = alert.explanation
     when = f", {utc_text(e.peak_at)}" if e.peak_at else ""
     return (f"{e.headline_ratio:.1f}× normal negative volume at peak "
-            f"({e.headline_count:.0f} vs ~{e.headline_baseline:.1f} {e.per_bucket}{when})")
+            f"({e.headline_count:.0f} vs ~{count_text(e.headline_baseline)} {e.per_bucket}{when})")
 
 
 def outcome(alert: Alert) -> str:
@@ -99,7 +100,7 @@ def describe_markdown(alert: Alert, escape: Callable[[str], str] = str,
     e = alert.explanation
     lines = [f"### {escape(alert.brand)} · {alert.severity} · {alert.state}", "",
              f"- key: `{alert.key}`",
-             f"- peak: **{e.headline_ratio:.1f}×** normal negative volume, {e.headline_count:.0f} vs ~{e.headline_baseline:.1f} "
+             f"- peak: **{e.headline_ratio:.1f}×** normal negative volume, {e.headline_count:.0f} vs ~{count_text(e.headline_baseline)} "
              f"{e.per_bucket} at {utc_text(e.peak_at or e.since)}",
              f"- opened: {utc_text(alert.window_start)}" + (f"; {outcome(alert)}" if alert.state == "resolved" else
                                                         f"; last bucket {utc_text(alert.window_end)}; {e.total:,} negative mentions so far")]

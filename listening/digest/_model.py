@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from listening.render import clean, safe_link
+from listening.render import clean, count_text, safe_link
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
@@ -242,6 +242,10 @@ class Crisis:
     sources: list[tuple[str, int]] = field(default_factory=list)
     severity_label: str = ""
     state_label: str = ""
+
+    @property
+    def baseline_text(self) -> str:
+        return count_text(self.baseline)
 
 
 @dataclass(frozen=True)

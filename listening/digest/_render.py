@@ -111,7 +111,7 @@ def slack_message(digest: Digest, location: str) -> tuple[str, list[dict[str, An
     crises = [f"• {slack.escape(digest.brand_names.get(c.brand, c.brand))} ({slack.escape(c.severity_label or c.severity)}, "
               f"{slack.escape(c.state_label or c.state)}) {slack.escape(str(L['peak']))} "
               f"*{slack.escape(L['peak_ratio'].format(ratio=c.ratio))}* "
-              f"({slack.escape(L['peak_counts'].format(count=c.current, baseline=c.baseline, minutes=c.bucket_minutes))})"
+              f"({slack.escape(L['peak_counts'].format(count=c.current, baseline=c.baseline_text, minutes=c.bucket_minutes))})"
               + (f" · {slack.escape(str(L['duration']))} {slack.escape(c.duration)}" if c.duration else "")
               + (f" · {slack.escape(str(L['negative_total']))} {c.total:,}" if c.total else "")
               for c in digest.crises]
