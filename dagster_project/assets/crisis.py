@@ -25,8 +25,9 @@ def _md_link(url: str, label: str) -> str:
 
 
 @dg.asset(group_name="crisis", deps=["scored_mentions"], kinds={"python", "sql"},
-          description="Feeds the completed 5–15 minute buckets of every brand's negative mentions to its detector "
-          "(learned daily/weekly rhythm, count statistics, sustained-rise rule) and opens, updates or resolves alert episodes.")
+          description="Feeds the completed buckets (alerting.bucket_minutes, 5 by default) of every brand's negative mentions to "
+          "its detector (learned daily/weekly rhythm, count statistics, a bar calibrated on the brand's own recent days) and "
+          "opens, updates or resolves alert episodes.")
 def crisis_signals(listening: ListeningResource, model: ModelResource, clock: ClockResource) -> dg.MaterializeResult:
     config, store = listening.config(), listening.store()
     report = watch(config, store, model.model_id(), now=clock.now())
