@@ -14,12 +14,19 @@ data (``bench/crisis_eval.py --real`` measures that).
 
     python bench/page_speed.py                  # bucket 5 and 15 minutes, a cycle every 10 minutes (the schedule)
     python bench/page_speed.py --bucket 5 --cadence 5
+    python bench/page_speed.py --replay         # the demo's recorded outage through the real Dagster cycle
+
+``--replay`` is the end-to-end check on recorded data: the demo config, the replay
+server with a pinned clock, the real ``listening_cycle`` job (fetch, score with the
+bundled model, watch) every ``--cadence`` minutes from the outage's labelled start.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import statistics
 import tempfile
 from dataclasses import dataclass
@@ -104,13 +111,57 @@ def page_delay(rate15: float, offset_min: int, *, bucket: int, cadence: int, mul
     return None
 
 
+def replay_delay(epoch: datetime, cadence: int = 10, horizon: timedelta = timedelta(hours=3)) -> dict[str, datetime | None]:
+    """The demo outage through the real Dagster cycle: its labelled start, first negative mention, and the paging cycle."""
+    import dagster as dg
+
+    from dagster_project.definitions import build_defs
+    from listening.replay import DATA_DIR
+
+    event = next(e for e in json.loads((DATA_DIR / "labels.json").read_text())["events"] if e["kind"] == "crisis")
+    start = epoch + timedelta(seconds=event["start_offset_s"])
+    os.environ.update(LISTENING_HOME=tempfile.mkdtemp(prefix="page-speed-replay-"), LISTENING_REPLAY_EPOCH=epoch.isoformat())
+    for name in ("LISTENING_DATABASE_URL", "LISTENING_CONFIG", "LISTENING_SLACK_WEBHOOK_URL", "LISTENING_SLACK_BOT_TOKEN"):
+        os.environ.pop(name, None)
+    paged = None
+    with dg.instance_for_test() as instance:
+        cycle = start - timedelta(minutes=cadence)
+        while paged is None and cycle <= start + horizon:
+            os.environ["LISTENING_REPLAY_NOW"] = cycle.isoformat()  # bound when the definitions are built, as `dagster dev` does
+            assert build_defs().resolve_job_def("listening_cycle").execute_in_process(instance=instance).success
+            with Store.open().engine.connect() as conn:
+                if conn.execute(sa.select(sa.func.count()).select_from(alerts).where(alerts.c.brand == event["brand"])).scalar():
+                    paged = cycle
+            cycle += timedelta(minutes=cadence)
+    with Store.open().engine.connect() as conn:
+        first = conn.execute(sa.select(sa.func.min(mentions.c.published_at)).select_from(
+            mentions.join(scores, scores.c.text_hash == mentions.c.text_hash)).where(
+            mentions.c.brand == event["brand"], scores.c.sentiment == "negative", mentions.c.published_at >= start)).scalar()
+    return {"start": start, "first_negative": first.replace(tzinfo=timezone.utc) if first else None, "paged": paged}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bucket", type=int, nargs="+", default=[5, 15], help="bucket minutes")
     ap.add_argument("--cadence", type=int, nargs="+", default=[10],
                     help="minutes between crisis cycles (the ingest_every_10_minutes schedule: 10)")
     ap.add_argument("--mult", type=float, default=5.0, help="surge size (x the usual rate)")
+    ap.add_argument("--replay", action="store_true", help="the demo's recorded outage through the real Dagster cycle")
+    ap.add_argument("--epoch", type=datetime.fromisoformat, default=datetime(2026, 11, 25, 12, tzinfo=timezone.utc),
+                    help="with --replay: the moment the recording's anchor maps to (the outage starts 5 d 23 h before; "
+                    "default 2026-11-25T12:00+00:00, as in tests/test_crisis_pipeline.py)")
     args = ap.parse_args()
+    if args.replay:
+        cadence = args.cadence[0]
+        r = replay_delay(args.epoch, cadence)
+        hhmm = {k: f"{v:%H:%M}" if v else "-" for k, v in r.items()}
+        print(f"replay outage, a cycle every {cadence} min: labelled start {hhmm['start']}, first negative mention "
+              f"{hhmm['first_negative']}, paged by the cycle at {hhmm['paged']} UTC")
+        if r["paged"]:
+            for k, what in (("start", "the labelled start"), ("first_negative", "the first negative mention")):
+                if r[k]:
+                    print(f"  {(r['paged'] - r[k]).total_seconds() / 60:.0f} min after {what}")
+        return
     print(f"surge x{args.mult:g}; delay in minutes from the surge's start to the page, "
           f"surge starting {', '.join(map(str, OFFSETS))} minutes past the hour")
     print("| bucket | cycle every | negative mentions / 15 min | delays | worst |")
