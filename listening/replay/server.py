@@ -93,14 +93,16 @@ class Feed:
     kind: str
 
     @classmethod
-    def load(cls, path: Path, kind: str) -> "Feed":
+    def load(cls, path: Path, kind: str | None = None) -> "Feed":
         """Parsed once per process: the recordings are package data and a Feed is immutable, while the demo
         and the Dagster steps open a replay server per config load."""
         return _load_feed(path, kind, path.stat().st_mtime_ns)
 
     @classmethod
-    def parse(cls, path: Path, kind: str) -> "Feed":
+    def parse(cls, path: Path, kind: str | None = None) -> "Feed":
+        """``kind`` None: Atom or RSS, as the document says."""
         text = path.read_text(encoding="utf-8")
+        kind = kind or ("atom" if "<feed" in text[:400] else "rss")
         found = list(P.ITEM_RE.finditer(text))
         if not found:
             return cls(text, (), "", kind)
@@ -123,7 +125,7 @@ class Response:
 
 
 @lru_cache(maxsize=None)
-def _load_feed(path: Path, kind: str, mtime_ns: int) -> Feed:
+def _load_feed(path: Path, kind: str | None, mtime_ns: int) -> Feed:
     return Feed.parse(path, kind)
 
 
@@ -149,7 +151,7 @@ class Replay:
         self.gnews = {tuple(p.stem.split("-", 1)): Feed.load(p, "gnews") for p in (data_dir / "gnews").glob("*.xml")}
         self.files: dict[str, Feed] = {}
         for p in (data_dir / "feeds").glob("*.xml"):
-            self.files[f"/feeds/{p.name}"] = Feed.load(p, "atom" if "<feed" in p.read_text()[:400] else "rss")
+            self.files[f"/feeds/{p.name}"] = Feed.load(p)
         for p in (data_dir / "github").glob("*/*/releases.atom"):
             self.files["/" + p.relative_to(data_dir / "github").as_posix()] = Feed.load(p, "atom")
         self.youtube = {p.stem: Feed.load(p, "youtube") for p in (data_dir / "youtube").glob("*.xml")}
