@@ -166,7 +166,7 @@ def test_mentions_frame_to_alert_end_to_end():
     buckets = bucket_stats(frame, 900, T0, T0 + 5 * 96 * STEP)
     assert len(buckets) == 480 and sum(b.total for b in buckets) == frame.height
     opened = run(MemoryRepository(), buckets)
-    assert opened[0].state == "open" and opened[0].key == f"acme:{(T0 + 441 * STEP).isoformat()}"
+    assert opened[0].state == "open" and opened[0].key == f"acme:{(T0 + 440 * STEP).isoformat()}"
     assert ("fr", 20) in opened[0].explanation.languages and opened[0].explanation.posts[0].reach > 0
 
 

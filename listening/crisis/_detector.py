@@ -3,9 +3,10 @@
 The detector learns the series' own rhythm (hour of day x day of week, fitted
 once a day from the last weeks), tracks a 24-hour deseasonalised level, and
 judges each bucket as a count: a variance-stabilised negative-binomial score
-whose dispersion is estimated from the series itself, so 1 -> 3 is noise while
-40 -> 120 is not.  A page needs a sustained rise (several anomalous buckets or
-an anomalous hour) unless the jump is extreme, and an ongoing surge is one
+whose dispersion is estimated from the series itself (its exact tail where the
+mean is small), so 1 -> 3 is noise while 40 -> 120 is not.  A page needs a
+sustained rise (several anomalous buckets, or an anomalous rolling 15 min, hour or
+3 hours) unless the jump is extreme, and an ongoing surge is one
 episode: the detector re-arms only after the series has been normal for a while.
 Real streams are heavy-tailed, so a page must also beat a bar calibrated on the
 series itself: at some time scale (15 min, 1 h, 3 h) the rise must exceed the
@@ -35,6 +36,7 @@ from __future__ import annotations
 import copy
 import math
 import statistics
+from statistics import NormalDist
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from typing import Any
@@ -51,11 +53,40 @@ _STATE_VERSION = STATE_VERSION = 3
 _NEW_IN_V2 = ("_calib", "_day_max", "_calib_day", "_recent", "_sustain")  # the calibrated page bar
 _NEW_IN_V3 = ("_peak", "_repeat", "_repeat_day")  # a later wave the same day must beat the episode's peak
 _NAN = float("nan")
+_NORMAL = NormalDist()
 
 
 def _score(x: float, mu: float, phi: float) -> float:
-    """Anscombe-style z-score of a negative-binomial count x with mean mu."""
-    return 2.0 * (math.sqrt(x + 0.375) - math.sqrt(mu + 0.375)) / math.sqrt(1.0 + phi * mu)
+    """z-score of a negative-binomial count x with mean mu: Anscombe's variance-stabilised form.
+
+    Below a mean of about 20 that form understates how rare a high count is (7 against 0.4 scores 3.7
+    where the tail says 1e-6), so there the exact upper tail's normal equivalent is used when higher.
+    """
+    z = 2.0 * (math.sqrt(x + 0.375) - math.sqrt(mu + 0.375)) / math.sqrt(1.0 + phi * mu)
+    if z < 1.0 or mu >= 20.0:
+        return z
+    return max(z, _tail_z(x, mu, phi))
+
+
+def _tail_z(x: float, mu: float, phi: float) -> float:
+    """Normal equivalent of P(X >= x) for X negative-binomial with mean mu and dispersion phi (x > mu).
+
+    >>> round(_tail_z(7, 0.4, 0.01), 2), round(_tail_z(4, 0.05, 0.01), 2)
+    (5.01, 5.02)
+    """
+    r = 1.0 / phi
+    q = mu / (r + mu)
+    log_first = math.lgamma(x + r) - math.lgamma(r) - math.lgamma(x + 1.0) + r * math.log1p(-q) + x * math.log(q)
+    total = term = 1.0
+    j = x
+    for _ in range(500):
+        term *= (j + r) / (j + 1.0) * q
+        j += 1.0
+        total += term
+        if term < 1e-12 * total:
+            break
+    p = math.exp(max(log_first + math.log(total), -700.0))
+    return -_NORMAL.inv_cdf(min(p, 0.5))
 
 
 def _epoch(ts: datetime) -> float:
@@ -147,7 +178,9 @@ class SpikeDetector:
         wanom = False
         wratio, zw = 1.0, 0.0
         evidence = (z, ratio, cfg.bucket_seconds // 60)
-        capped = min(x, mu + 5.0 * sd)
+        # One bucket adds at most 5 sd to a window (a blip must not make a window alone), but never less than the
+        # excess a window needs: on a thin stream 5 sd of 0.05 is one mention, and 4 mentions in 5 minutes would count as 1.
+        capped = min(x, mu + max(5.0 * sd, cfg.min_excess))
         for k, (wxs, wmus, acc) in enumerate(zip(self._wx, self._wmu, self._wsum)):
             slot = idx % len(wxs)
             acc[0] += capped - wxs[slot]

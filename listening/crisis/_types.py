@@ -30,7 +30,7 @@ class DetectorConfig:
     min_ratio: float = 1.5
     min_excess: float = 4.0
     sustain_minutes: int = 15
-    window_minutes: tuple[int, ...] = (60, 180)
+    window_minutes: tuple[int, ...] = (15, 60, 180)
     z_window: float = 4.0
     window_ratio: float = 1.4
     extreme_z: float = 10.0
