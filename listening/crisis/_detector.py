@@ -35,10 +35,9 @@ from __future__ import annotations
 
 import copy
 import math
-import statistics
-from statistics import NormalDist
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -87,6 +86,16 @@ def _tail_z(x: float, mu: float, phi: float) -> float:
             break
     p = math.exp(max(log_first + math.log(total), -700.0))
     return -_NORMAL.inv_cdf(min(p, 0.5))
+
+
+def _stdev(values: list[float]) -> float:
+    """Sample standard deviation in floats (``statistics.stdev`` works in exact fractions: a tenth of the detector's time).
+
+    >>> _stdev([1.0, 2.0, 3.0, 4.0])
+    1.2909944487358056
+    """
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def _epoch(ts: datetime) -> float:
@@ -370,7 +379,7 @@ class SpikeDetector:
         n = len(days)
         for k in range(len(surprise)):
             tops = [d[k] for d in days]
-            spread = statistics.stdev(tops) if n > 2 else 0.0
+            spread = _stdev(tops) if n > 2 else 0.0
             noise = math.sqrt(max(scale_mu[k], 0.0)) / (max(scale_mu[k], 0.0) + cfg.pseudo_count)
             bar = max(tops + [e[k] for e in extra]) + cfg.page_margin + cfg.margin_spread * spread + cfg.margin_noise * noise
             if surprise[k] > bar:
