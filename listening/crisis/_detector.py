@@ -58,8 +58,8 @@ _NORMAL = NormalDist()
 def _score(x: float, mu: float, phi: float) -> float:
     """z-score of a negative-binomial count x with mean mu: Anscombe's variance-stabilised form.
 
-    Below a mean of about 20 that form understates how rare a high count is (7 against 0.4 scores 3.7
-    where the tail says 1e-6), so there the exact upper tail's normal equivalent is used when higher.
+    Below a mean of 20 that form understates how rare a high count is (7 against 0.4 scores 3.7, while at low
+    dispersion its tail probability, 3e-7, is a z of 5.0), so there the exact tail's z is used when higher.
     """
     z = 2.0 * (math.sqrt(x + 0.375) - math.sqrt(mu + 0.375)) / math.sqrt(1.0 + phi * mu)
     if z < 1.0 or mu >= 20.0:
