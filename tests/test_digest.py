@@ -13,7 +13,7 @@ from listening.digest import build_digest, digest_command, parse_week, partition
 from listening.errors import InputError
 from listening.reach import ReachChange
 from listening.store import Store, mentions, scores
-from tests.test_digest_fixtures import MODEL, Builder, config, open_store, populate
+from tests.test_digest_fixtures import MODEL, W46, Builder, config, open_store, populate
 
 
 @pytest.fixture
@@ -72,6 +72,28 @@ def test_competitor_activity_campaigns_crises_and_changes(store) -> None:
     themes = {t.topic: t for t in d.themes["rival"]}
     assert themes["campaign"].count == 8 and "giveaway" in themes["campaign"].keywords
     assert themes["campaign"].posts and themes["campaign"].posts[0].lang == "en"
+
+
+def test_one_subject_told_in_two_languages_is_one_theme(tmp_path: Path) -> None:
+    """An outage reported in English and in Korean can form two clusters of embeddings: the digest shows one
+    "outage/bugs" theme holding both and quoting each language, not the same name twice."""
+    store = open_store(tmp_path)
+    b = Builder()
+    for i in range(12):
+        b.add("acme", W46 + timedelta(hours=1 + i), "negative", topic="outage/bugs", cluster="outage in English",
+              text=f"Acme app down again, login fails for everyone {i}", views=1000 + i)
+    for i in range(8):
+        b.add("acme", W46 + timedelta(hours=2 + i), "negative", topic="outage/bugs", cluster="outage in Korean",
+              lang="ko", text=f"에이크미 앱 먹통, 로그인 장애 계속 {i}", views=900 + i)
+    for i in range(6):
+        b.add("acme", W46 + timedelta(hours=3 + i), "positive", topic="pricing", text=f"Acme halves its price {i}")
+    b.write(store)
+    themes = build_digest(store, config(), "2026-W46", MODEL).themes["acme"]
+    assert [t.topic for t in themes].count("outage/bugs") == 1, [t.topic for t in themes]
+    outage = themes[0]
+    assert outage.topic == "outage/bugs" and outage.count >= 18
+    assert {p.lang for p in outage.posts} == {"en", "ko"}
+    assert any(k.isascii() for k in outage.keywords) and any(not k.isascii() for k in outage.keywords)
 
 
 def test_reach_changes_hook_is_rendered(store, tmp_path: Path) -> None:

@@ -44,7 +44,9 @@ class Builder:
 
     def add(self, brand: str, when: datetime, sentiment: str = "neutral", *, topic: str = "pricing", text: str = "",
             title: str = "", lang: str = "en", is_own: bool = False, views: int | None = None, followers: int | None = None,
-            likes: int | None = None, url: str = "", scored: bool = True) -> str:
+            likes: int | None = None, url: str = "", scored: bool = True, cluster: str = "") -> str:
+        """One mention (and its score unless ``scored`` is false); its embedding lies near ``cluster``'s
+        direction, by default its topic's."""
         n = len(self.mentions)
         mid = hashlib.sha1(f"{self.prefix}{n}".encode()).hexdigest()[:32]
         text = text or f"{brand} post number {n} about {topic}"
@@ -59,7 +61,7 @@ class Builder:
         if scored:
             p = {"negative": (0.8, 0.1, 0.1), "neutral": (0.1, 0.8, 0.1), "positive": (0.1, 0.1, 0.8)}[sentiment]
             self.scores.append({"text_hash": h, "model_id": MODEL, "sentiment": sentiment, "p_negative": p[0],
-                                "p_neutral": p[1], "p_positive": p[2], "topic": topic, "embedding": topic_embedding(topic, n), "scored_at": when})
+                                "p_neutral": p[1], "p_positive": p[2], "topic": topic, "embedding": topic_embedding(cluster or topic, n), "scored_at": when})
         return mid
 
     def write(self, store: Store) -> None:

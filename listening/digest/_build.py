@@ -21,7 +21,7 @@ from listening.digest._model import (
 from listening.digest._weeks import day_edges, week_bounds, zone
 from listening.i18n import labels
 from listening.nlp.keywords import keyword_tokens
-from listening.nlp.topics import OTHER, cluster_themes
+from listening.nlp.topics import OTHER, Theme as TextTheme, cluster_themes
 from listening.store import Store
 
 HISTORY_WEEKS = 8
@@ -209,8 +209,9 @@ def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], meta: dict[str,
     """Cross-lingual themes per brand: clusters of the sample's embeddings, largest first.
 
     Mentions of one theme in Korean, Japanese and English share a cluster because the
-    encoder is multilingual. A theme is named by its taxonomy topic when most members
-    carry it, else by its top keywords; counts are scaled from the sample to the week.
+    encoder is multilingual; where one subject still forms a cluster per language, clusters whose
+    members mostly carry the same taxonomy topic are one theme, named by that topic. Other clusters
+    are named by their top keywords. Counts are scaled from the sample to the week.
     Keywords are nouns (``listening.nlp.keywords``), without the brand's own names in any
     script: "오르비틀리" says nothing about a theme. A post is quoted at most once per
     digest, also when the same words were posted twice (a comment seen on two sources).
@@ -229,16 +230,46 @@ def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], meta: dict[str,
         names = aliases.get(r["brand"], [r["brand"]])
         brand_words = {w for name in names for lang in ("ko", "ja", "en") for w in keyword_tokens(name, lang)}
         brand_words |= {name.casefold() for name in names}
-        for theme in found[:THEMES_PER_BRAND]:
-            members = [ids[j] for j in theme.members]
-            keywords = [w for w in theme.keywords if not _names_brand(w, brand_words)][:5]
-            topic, votes = Counter(str(meta.get(i, {}).get("topic") or OTHER) for i in members).most_common(1)[0]
-            name = topic if topic != OTHER and votes * 2 > len(members) else ", ".join(keywords[:3]) or OTHER
+        for topic, group in _by_topic(found, ids, meta)[:THEMES_PER_BRAND]:
+            members = [ids[j] for theme in group for j in theme.members]
+            keywords = [w for w in _interleave([t.keywords for t in group]) if not _names_brand(w, brand_words)][:5]
+            name = topic or ", ".join(keywords[:3]) or OTHER
             share = len(members) / len(ids)
-            rep = ids[theme.representative]
-            quoted = _quote(post, [rep, *(m for m in members if m != rep)], quoted_keys, 2)
+            reps = [ids[t.representative] for t in group]
+            quoted = _quote(post, [*reps, *(m for m in members if m not in reps)], quoted_keys, 2)
             out.setdefault(r["brand"], []).append(Theme(r["brand"], name, round(share * r["total"]), share, keywords, quoted))
     return {b: out[b] for b in aliases if b in out}
+
+
+def _by_topic(found: Sequence[TextTheme], ids: Sequence[str], meta: Mapping[str, Mapping[str, Any]]
+              ) -> list[tuple[str | None, list[TextTheme]]]:
+    """Clusters grouped into themes, largest first: those whose members mostly carry the same taxonomy topic are
+    one theme. An outage told in English and in Korean can form two clusters; a reader wants one "outage/bugs"
+    theme with both, not the same name twice. A cluster without a majority topic stands alone (named later by
+    its keywords).
+    """
+    groups: dict[str | int, list[TextTheme]] = {}
+    topics: dict[str | int, str | None] = {}
+    for n, theme in enumerate(found):
+        votes = Counter(str(meta.get(ids[j], {}).get("topic") or OTHER) for j in theme.members)
+        topic, count = votes.most_common(1)[0]
+        key: str | int = topic if topic != OTHER and count * 2 > len(theme.members) else n
+        groups.setdefault(key, []).append(theme)
+        topics[key] = key if isinstance(key, str) else None
+    ranked = sorted(groups, key=lambda k: -sum(t.size for t in groups[k]))
+    return [(topics[k], groups[k]) for k in ranked]
+
+
+def _interleave(lists: Sequence[Sequence[str]]) -> list[str]:
+    """Each list's first item, then each one's second, ...; without repeats.
+
+    >>> _interleave([["app", "offline", "fix"], ["스마트홈", "offline"]])
+    ['app', '스마트홈', 'offline', 'fix']
+    """
+    out: list[str] = []
+    for i in range(max(map(len, lists), default=0)):
+        out += [xs[i] for xs in lists if i < len(xs) and xs[i] not in out]
+    return out
 
 
 def _names_brand(word: str, brand_words: set[str]) -> bool:
