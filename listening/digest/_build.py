@@ -266,10 +266,8 @@ def _interleave(lists: Sequence[Sequence[str]]) -> list[str]:
     >>> _interleave([["app", "offline", "fix"], ["스마트홈", "offline"]])
     ['app', '스마트홈', 'offline', 'fix']
     """
-    out: list[str] = []
-    for i in range(max(map(len, lists), default=0)):
-        out += [xs[i] for xs in lists if i < len(xs) and xs[i] not in out]
-    return out
+    ranked = [xs[i] for i in range(max(map(len, lists), default=0)) for xs in lists if i < len(xs)]
+    return list(dict.fromkeys(ranked))
 
 
 def _names_brand(word: str, brand_words: set[str]) -> bool:
