@@ -96,6 +96,27 @@ def test_one_subject_told_in_two_languages_is_one_theme(tmp_path: Path) -> None:
     assert any(k.isascii() for k in outage.keywords) and any(not k.isascii() for k in outage.keywords)
 
 
+def test_a_comment_is_quoted_by_its_own_words_and_named_with_its_thread(tmp_path: Path) -> None:
+    """A Hacker News comment is stored under its story's title. Linking that title as the quote would put the
+    story's words in the commenter's mouth: the digest links the comment's own words and names the thread."""
+    store = open_store(tmp_path)
+    b = Builder()
+    for i in range(6):
+        b.add("acme", W46 + timedelta(hours=1 + i), "negative", topic="outage/bugs", source="hackernews",
+              title="Ask HN: Which smart plug [2026] do you trust?", text=f"Acme's app logged me out again, time number {i}",
+              views=500 + i)
+        b.add("acme", W46 + timedelta(hours=2 + i), "positive", topic="pricing", text=f"Acme halves its price {i}")
+    b.write(store)
+    d = build_digest(store, config(), "2026-W46", MODEL)
+    posts = [p for t in d.themes["acme"] for p in t.posts if p.source == "hackernews"]
+    assert posts and all(p.label.startswith("Acme's app logged me out again") for p in posts)
+    assert {p.thread for p in posts} == {"Ask HN: Which smart plug [2026] do you trust?"}
+    files = write_digest(d, tmp_path / "out")
+    md, html = files.markdown.read_text(encoding="utf-8"), files.html.read_text(encoding="utf-8")
+    assert "[Acme's app logged me out again, time number" in md and "in thread “Ask HN: Which smart plug \\[2026\\]" in md
+    assert "[Ask HN" not in md and ">Ask HN" not in html and "in thread “Ask HN: Which smart plug [2026] do you trust?”" in html
+
+
 def test_reach_changes_hook_is_rendered(store, tmp_path: Path) -> None:
     change = {"brand": "rival", "account": "@rival", "platform": "x", "before": 0.02, "after": 0.05,
               "url": "javascript:alert(1)", "summary": "<b>engagement</b> jumped"}

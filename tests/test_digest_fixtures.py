@@ -44,7 +44,7 @@ class Builder:
 
     def add(self, brand: str, when: datetime, sentiment: str = "neutral", *, topic: str = "pricing", text: str = "",
             title: str = "", lang: str = "en", is_own: bool = False, views: int | None = None, followers: int | None = None,
-            likes: int | None = None, url: str = "", scored: bool = True, cluster: str = "") -> str:
+            likes: int | None = None, url: str = "", scored: bool = True, cluster: str = "", source: str = "rss") -> str:
         """One mention (and its score unless ``scored`` is false); its embedding lies near ``cluster``'s
         direction, by default its topic's."""
         n = len(self.mentions)
@@ -52,7 +52,7 @@ class Builder:
         text = text or f"{brand} post number {n} about {topic}"
         h = hashlib.sha1(f"{self.prefix}{n}:{text}".encode()).hexdigest()[:32]
         self.mentions.append({
-            "id": mid, "source": "rss", "native_id": f"{self.prefix}{n}", "url": url or f"https://news.example/{self.prefix}{n}",
+            "id": mid, "source": source, "native_id": f"{self.prefix}{n}", "url": url or f"https://news.example/{self.prefix}{n}",
             "canonical_url": f"https://news.example/{self.prefix}{n}", "title_key": h, "text_hash": h, "title": title, "text": text,
             "lang": lang, "published_at": when, "fetched_at": when, "author": f"author{n % 7}",
             "author_followers": followers, "brand": brand, "brands": brand, "query": brand, "is_own": is_own,

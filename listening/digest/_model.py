@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from listening.normalize import title_is_thread
 from listening.render import clean, count_text, safe_link
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -42,23 +43,29 @@ class Post:
     published_at: str
     reach: int
     sentiment: str = ""
+    thread: str = ""
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Post":
+        """A post from a stored mention; a comment stored under its thread's title (a Hacker News comment,
+        known by its ``source`` and ``replies``) is quoted by its own words, the thread's title kept as context."""
         title = clean(row.get("title") or "", 200)
         text = clean(row.get("text") or "", 400)
+        thread = ""
+        if title and text and "replies" in row and title_is_thread(str(row.get("source") or ""), row["replies"]):
+            thread, title = title, ""
         return cls(
             id=str(row["id"]), brand=str(row["brand"]), source=clean(str(row.get("source") or ""), 40),
             lang=lang_tag(row.get("lang")), url=safe_link(row.get("url") or "") or "", title=title,
             text="" if text == title else text, author=clean(row.get("author") or "", 80),
             published_at=str(row.get("published_at") or ""), reach=int(row.get("reach") or 0),
-            sentiment=str(row.get("sentiment") or ""),
+            sentiment=str(row.get("sentiment") or ""), thread=thread,
         )
 
     @property
     def label(self) -> str:
-        """What a link to this post says."""
-        return self.title or self.text[:120] or self.url
+        """What a link to this post says: its title, else its words (a comment's own, up to 160 characters)."""
+        return self.title or clean(self.text, 160) or self.url
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def account_snapshots(store: Store, accounts: Sequence[tuple[str, str]], before:
 
 
 def fetch_posts(store: Store, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Text, title, link and author of the quoted posts, by id (text capped at TEXT_CHARS)."""
+    """Text, title, link, author and reply count (which tells a comment) of the quoted posts, by id (text capped at TEXT_CHARS)."""
     m = mentions.c
     out: dict[str, dict[str, Any]] = {}
     wanted = sorted(set(ids))
@@ -96,7 +96,7 @@ def fetch_posts(store: Store, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         with store.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
                 q = sa.select(m.id, m.url, m.title, sa.func.substr(m.text, 1, TEXT_CHARS).label("text"), m.author,
-                              m.published_at).where(m.id.in_(wanted[start : start + 500]))
+                              m.published_at, m.replies).where(m.id.in_(wanted[start : start + 500]))
                 for row in conn.execute(q).mappings():
                     ts = as_utc(row["published_at"])
                     out[row["id"]] = {**row, "published_at": ts.strftime("%Y-%m-%d %H:%M UTC")}
