@@ -170,6 +170,34 @@ def test_mentions_frame_to_alert_end_to_end():
     assert ("fr", 20) in opened[0].explanation.languages and opened[0].explanation.posts[0].reach > 0
 
 
+def test_the_alert_quotes_the_clearest_negatives_first():
+    """The model misreads some posts (a positive comment scored 0.55 negative). Among posts of about the same
+    small reach, the alert quotes the clearly negative ones first; a far wider reach still comes first."""
+    import polars as pl
+
+    from listening.crisis import bucket_stats
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(5 * 96):
+        surge = 440 <= i < 450
+        for j in range(40 if surge else int(rng.poisson(4))):
+            misread = surge and j == 0
+            rows.append({"published_at": T0 + i * STEP + timedelta(seconds=60 * (j % 14)), "sentiment": "negative",
+                         "url": f"https://ex.example/{i}/{j}", "text": "misread praise" if misread else "clear complaint",
+                         "reach": 2 if misread else j % 2, "p_negative": 0.55 if misread else 0.95})
+        rows.append({"published_at": T0 + i * STEP, "sentiment": "neutral", "url": f"https://ex.example/{i}/n",
+                     "text": "meh", "reach": 0, "p_negative": 0.1})
+    rows.append({"published_at": T0 + 441 * STEP, "sentiment": "negative", "url": "https://news.example/wide",
+                 "text": "wide headline", "reach": 90_000, "p_negative": 0.6})
+    buckets = bucket_stats(pl.DataFrame(rows), 900, T0, T0 + 5 * 96 * STEP)
+    alerts = run(MemoryRepository(), buckets)
+    opened = alerts[0].explanation
+    assert alerts[0].state == "open" and [p.text for p in opened.posts] == ["clear complaint"] * 5
+    top = [p.text for p in alerts[-1].explanation.top_posts]
+    assert top == ["wide headline"] + ["clear complaint"] * 4
+
+
 def test_the_episode_keeps_its_peak_total_and_duration():
     buckets = stream()
     changed = run(MemoryRepository(), buckets)

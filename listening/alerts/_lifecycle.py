@@ -12,7 +12,9 @@ from typing import Any
 from listening.alerts._model import Alert, AlertExplanation
 from listening.alerts._repository import AlertRepository
 from listening.alerts._severity import INVOLVED, grade_episode
-from listening.crisis import SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector, restore_detector
+from listening.crisis import (
+    SEVERITIES, BucketStats, Decision, DetectorConfig, Post, SpikeDetector, evidence_rank, restore_detector,
+)
 
 
 log = logging.getLogger(__name__)
@@ -258,12 +260,13 @@ def _accumulate(ep: dict[str, Any], stats: BucketStats, d: Decision, step: timed
     posts = {p["url"]: p for p in ep["posts"]}
     for p in stats.posts:
         posts.setdefault(p.url, asdict(p))
-    ep["posts"] = sorted(posts.values(), key=lambda p: -p["reach"])[:POOL]
+    ep["posts"] = sorted(posts.values(), key=evidence_rank)[:POOL]
 
 
 def _fresh_posts(ep: dict[str, Any], languages: list[str], sources: list[str], k: int = 5) -> list[Post]:
-    """Up to ``k`` posts not shown in an earlier message, those from newly involved languages or sources first."""
+    """Up to ``k`` posts not shown in an earlier message, those from newly involved languages or sources first,
+    then by :func:`~listening.crisis.evidence_rank`."""
     shown = set(ep["shown"])
     fresh = [p for p in ep["posts"] if p["url"] not in shown]
-    fresh.sort(key=lambda p: (p.get("lang") not in languages and p.get("source") not in sources, -p["reach"]))
+    fresh.sort(key=lambda p: (p.get("lang") not in languages and p.get("source") not in sources, *evidence_rank(p)))
     return [Post(**p) for p in fresh[:k]]

@@ -59,7 +59,7 @@ class AlertExplanation:
 
     @property
     def representative_posts(self) -> list[Post]:
-        """The episode's highest-reach posts (for summaries), else the ones this state showed."""
+        """The episode's best evidence (``evidence_rank``: reach, then confidence; for summaries), else the ones this state showed."""
         return self.top_posts or self.posts
 
     @property

@@ -1,6 +1,6 @@
 """Negative-spike detection: a causal, incremental count-series detector and its CSV contract."""
 
-from listening.crisis._buckets import BucketStats, Post, bucket_stats
+from listening.crisis._buckets import BucketStats, Post, bucket_stats, evidence_rank
 from listening.crisis._csv import ALARM_COLUMNS, detect_spikes_csv, infer_bucket_seconds, read_series
 from listening.crisis._detector import SpikeDetector
 from listening.crisis._state import restore_detector
@@ -16,6 +16,7 @@ __all__ = [
     "DetectorConfig",
     "SpikeDetector",
     "detect_spikes_csv",
+    "evidence_rank",
     "grade",
     "infer_bucket_seconds",
     "read_series",
