@@ -26,6 +26,21 @@ def world(home: Path, tmp_path: Path, fault_server: FaultServer, client: HttpCli
     return tmp_path / "inbox.yaml"
 
 
+@pytest.mark.parametrize("width", [None, "240"])
+def test_the_table_shows_each_post_whole_enough_to_answer(world: Path, width: str | None,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The fixed columns leave a post about 20 columns at the default width: its words then get a line of
+    their own, and a short post is shown whole at any width."""
+    assert main(["inbox", "--config", str(world), "--format", "jsonl"]) == 0
+    texts = [json.loads(line)["text"] for line in capsys.readouterr().out.splitlines()]
+    assert main(["inbox", "--config", str(world), *(["--width", width] if width else [])]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert texts and all(len(t) < 120 for t in texts)
+    for text in texts:
+        line = next(line for line in table if text in line)
+        assert line.startswith("    " + text) == (width is None)
+
+
 def test_inbox_lists_items_with_intent_waiting_sla_author_and_link(world: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inbox", "--config", str(world)]) == 0
     out = capsys.readouterr().out

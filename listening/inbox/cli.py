@@ -20,7 +20,7 @@ from listening.inbox._inbox import STATES, InboxItem, assign, items, mark_done, 
 from listening.inbox._kpis import kpis_table, weekly_kpis
 from listening.inbox._priority import NEEDS_ANSWER
 from listening.inbox._sla import waiting
-from listening.render import clean
+from listening.render import clean, fit
 from listening.utc import now
 
 COLUMNS = ("id", "priority", "intent", "waiting", "sla", "due", "brand", "platform", "author", "assignee", "text", "link")
@@ -111,16 +111,25 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Terminal columns a post needs to be read beside the fixed columns; with less it gets a line of its own.
+MIN_TEXT = 60
+
+
 def _table(rows: list[dict[str, Any]], width: int) -> str:
+    """Fixed columns, then the post's words and its link. At the default width the fixed columns leave a post
+    about 20 columns ("My sensor has been …"), too few to decide on an answer, so the words then take a line
+    of their own under the row; CJK characters count as two columns."""
     cols = [c for c in COLUMNS if c not in ("text", "link", "brand")]
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
-    head = "  ".join(c.upper().ljust(widths[c]) for c in cols) + "  TEXT / LINK"
-    lines = [head]
+    head = "  ".join(c.upper().ljust(widths[c]) for c in cols)
+    inline = width - len(head) - 2 >= MIN_TEXT
+    indent = len(head) + 2 if inline else 4
+    lines = [f"{head}  TEXT / LINK" if inline else f"{head}\n{' ' * indent}TEXT / LINK"]
     for r in rows:
         fixed = "  ".join(clean(str(r[c]), widths[c]).ljust(widths[c]) for c in cols)
-        room = max(width - len(fixed) - 2, 20)
-        lines.append(f"{fixed}  {clean(r['text'], room)}")
-        lines.append(" " * (len(fixed) + 2) + clean(r["link"], 300))
+        text = fit(clean(r["text"], 2000), max(width - indent, 20)).rstrip()
+        lines += [f"{fixed}  {text}"] if inline else [fixed.rstrip(), " " * indent + text]
+        lines.append(" " * indent + clean(r["link"], 300))
     return "\n".join(lines)
 
 
