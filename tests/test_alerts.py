@@ -198,6 +198,27 @@ def test_the_alert_quotes_the_clearest_negatives_first():
     assert top == ["wide headline"] + ["clear complaint"] * 4
 
 
+def test_each_bucket_keeps_the_posts_the_evidence_rule_puts_first():
+    """The bucketer keeps a bucket's best posts with polars; they are exactly the ones, in the order,
+    that ``evidence_rank`` gives the episode's pool, at the reach tiers' edges and with confidence missing."""
+    import polars as pl
+
+    from listening.crisis import bucket_stats, evidence_rank
+
+    rng = np.random.default_rng(9)
+    reaches = [0, 1, 8, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 99_999, 100_000, None]
+    rows = [{"published_at": T0 + timedelta(minutes=int(rng.integers(0, 60))), "sentiment": "negative",
+             "url": f"https://ex.example/{i}", "text": f"post {i}", "reach": reaches[int(rng.integers(len(reaches)))],
+             "p_negative": None if i % 11 == 0 else round(float(rng.uniform(0.4, 1.0)), 2)} for i in range(400)]
+    stats = bucket_stats(pl.DataFrame(rows), 900, T0, T0 + timedelta(hours=1), top_posts=7)
+    assert len(stats) == 4
+    for bucket in stats:
+        mine = [{**r, "reach": r["reach"] or 0, "p_negative": 1.0 if r["p_negative"] is None else r["p_negative"]}
+                for r in rows if bucket.start <= r["published_at"] < bucket.start + STEP]
+        expected = [r["url"] for r in sorted(mine, key=evidence_rank)[:7]]
+        assert [p.url for p in bucket.posts] == expected
+
+
 def test_the_episode_keeps_its_peak_total_and_duration():
     buckets = stream()
     changed = run(MemoryRepository(), buckets)

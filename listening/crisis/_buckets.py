@@ -134,18 +134,28 @@ def bucket_stats(
 
 
 def _posts(neg: pl.DataFrame, k: int) -> dict[datetime, tuple[Post, ...]]:
-    """Each bucket's ``k`` best pieces of evidence (:func:`evidence_rank`)."""
+    """Each bucket's ``k`` best pieces of evidence, ordered as :func:`evidence_rank` orders them.
+
+    The rule is written as polars expressions here because a first cycle feeds a whole history
+    (tens of thousands of negatives) and only ``k`` per bucket are kept.
+    """
     if "url" not in neg.columns or neg.is_empty():
         return {}
-    cols = {c: c for c in ("text", "source", "author", "lang") if c in neg.columns}
+    cols = [c for c in ("text", "source", "author", "lang") if c in neg.columns]
     confident = pl.col("p_negative").fill_null(1.0) if "p_negative" in neg.columns else pl.lit(1.0)
-    out: dict[datetime, list[dict[str, Any]]] = {}
-    for row in neg.with_columns(confident.cast(pl.Float64).alias("_p")).iter_rows(named=True):
-        out.setdefault(row["bucket"], []).append({
-            "url": str(row["url"]), "reach": int(row["_reach"]), "p_negative": float(row["_p"]),
-            "text": "", **{c: str(row[c] or "") for c in cols},
-        })
-    return {b: tuple(Post(**p) for p in sorted(rows, key=evidence_rank)[:k]) for b, rows in out.items()}
+    best = neg.with_columns(
+        (pl.col("_reach").clip(lower_bound=0.0) + 1.0).log10().floor().alias("_tier"),
+        confident.cast(pl.Float64).alias("_p"),
+    ).sort(
+        "bucket", "_tier", "_p", descending=[False, True, True], maintain_order=True,
+    ).group_by("bucket", maintain_order=True).head(k)
+    out: dict[datetime, list[Post]] = {}
+    for row in best.select("bucket", "url", "_reach", "_p", *cols).iter_rows(named=True):
+        out.setdefault(row["bucket"], []).append(Post(
+            url=str(row["url"]), reach=int(row["_reach"]), p_negative=float(row["_p"]),
+            **{"text": "", **{c: str(row[c] or "") for c in cols}},
+        ))
+    return {b: tuple(posts) for b, posts in out.items()}
 
 
 def _floor(ts: datetime, seconds: int) -> datetime:
