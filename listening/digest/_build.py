@@ -249,15 +249,13 @@ def _by_topic(found: Sequence[TextTheme], ids: Sequence[str], meta: Mapping[str,
     its keywords).
     """
     groups: dict[str | int, list[TextTheme]] = {}
-    topics: dict[str | int, str | None] = {}
     for n, theme in enumerate(found):
         votes = Counter(str(meta.get(ids[j], {}).get("topic") or OTHER) for j in theme.members)
         topic, count = votes.most_common(1)[0]
         key: str | int = topic if topic != OTHER and count * 2 > len(theme.members) else n
         groups.setdefault(key, []).append(theme)
-        topics[key] = key if isinstance(key, str) else None
     ranked = sorted(groups, key=lambda k: -sum(t.size for t in groups[k]))
-    return [(topics[k], groups[k]) for k in ranked]
+    return [(k if isinstance(k, str) else None, groups[k]) for k in ranked]
 
 
 def _interleave(lists: Sequence[Sequence[str]]) -> list[str]:
