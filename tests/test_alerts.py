@@ -121,7 +121,7 @@ def test_sql_repository_persists_alerts_and_detector_state(tmp_path):
     assert [a.state for a in changed] == ["open", "updated", "resolved"]
     saved = repo.get_alert(changed[0].key)
     assert saved is not None and saved.state == "resolved" and saved.explanation.posts[0].url.startswith("https://")
-    assert repo.load_state("crisis:acme")["detector"]["version"] == 3
+    assert repo.load_state("crisis:acme")["detector"]["version"] == 4
     with SlackServer() as slack, SlackClient(SlackConfig(webhook_url=slack.webhook_url)) as client:
         assert [lbl for _, lbl in deliver(repo, client)] == ["resolved"]
         assert deliver(repo, client) == []

@@ -86,8 +86,36 @@ def test_a_state_from_the_previous_code_version_is_migrated_not_discarded() -> N
     assert lifecycle.detector.last_timestamp == T0 + 699 * timedelta(minutes=15)
 
 
+def test_a_state_saved_while_the_bar_read_a_near_copy_scale_resumes_where_it_stopped() -> None:
+    """Version 3 at 5-minute buckets kept a bar entry for the capped 15-minute window beside the raw 15-minute
+    sum; the migrated state is the one this code would have saved, so decisions go on unchanged."""
+    from listening.crisis import SpikeDetector, restore_detector
+
+    det = SpikeDetector(DetectorConfig(bucket_seconds=300))
+    rng = np.random.default_rng(3)
+    for i in range(12 * 24 * 10):
+        det.update(T0 + i * timedelta(minutes=5), float(rng.poisson(60 if 2000 <= i < 2010 else 4)))
+    now = det.to_state()
+    assert len(now["state"]["_day_max"]) == 3 and len(now["state"]["_calib"]) >= 8
+
+    def with_copy(row: list[float] | None) -> list[float] | None:
+        return None if row is None else [row[0], -1.0, *row[1:]]
+
+    v3 = copy.deepcopy(now)
+    v3["version"] = 3
+    for name in ("_day_max", "_peak", "_repeat"):
+        v3["state"][name] = with_copy(v3["state"][name])
+    for name in ("_recent", "_calib"):
+        v3["state"][name] = [with_copy(r) for r in v3["state"][name]]
+
+    restored, why = restore_detector(v3, DetectorConfig(bucket_seconds=300))
+
+    assert why is None and restored is not None
+    assert restored.to_state() == now
+
+
 def _newer_version(state: dict) -> None:
-    state["detector"]["version"] = 4
+    state["detector"]["version"] = 5
 
 
 def _extra_field(state: dict) -> None:
@@ -107,7 +135,7 @@ def _garbage(state: dict) -> None:
 
 
 @pytest.mark.parametrize(("change", "reason"), [
-    pytest.param(_newer_version, "state version 4 is not one this code reads (1, 2, 3)", id="newer-version"),
+    pytest.param(_newer_version, "state version 5 is not one this code reads (1, 2, 3, 4)", id="newer-version"),
     pytest.param(_extra_field, "state does not fit this code version", id="field-this-code-lacks"),
     pytest.param(_missing_field, "state does not fit this code version", id="field-missing"),
     pytest.param(_tuned_threshold, "saved under another config: z_bucket 2.5 -> 3.0", id="tuned-threshold"),

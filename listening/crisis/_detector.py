@@ -46,11 +46,13 @@ from listening.crisis._rhythm import fit_rhythm, seasons
 from listening.crisis._rhythm import season as season_at
 from listening.crisis._types import SEVERITIES, Decision, DetectorConfig, Derived, grade
 
-__all__ = ["STATE_VERSION", "SpikeDetector"]
+__all__ = ["READABLE", "STATE_VERSION", "SpikeDetector"]
 
-_STATE_VERSION = STATE_VERSION = 3
+_STATE_VERSION = STATE_VERSION = 4
+READABLE = (1, 2, 3, STATE_VERSION)  # saved-state versions from_state migrates
 _NEW_IN_V2 = ("_calib", "_day_max", "_calib_day", "_recent", "_sustain")  # the calibrated page bar
 _NEW_IN_V3 = ("_peak", "_repeat", "_repeat_day")  # a later wave the same day must beat the episode's peak
+_BAR_VECTORS = ("_day_max", "_peak", "_repeat")  # one entry per scale the page bar reads; so does each row of _recent, _calib
 _NAN = float("nan")
 _NORMAL = NormalDist()
 
@@ -139,10 +141,11 @@ class SpikeDetector:
         self._episode_start: float | None = None
         self._calib: list[list[float]] = []
         self._sustain = [[0.0, 0.0] for _ in range(self.derived.need)]
-        self._recent = [[0.0] * scales for _ in range(self.derived.need + 1)]
-        self._day_max = [0.0] * scales
+        bar = 1 + len(self.derived.bar_windows)
+        self._recent = [[0.0] * bar for _ in range(self.derived.need + 1)]
+        self._day_max = [0.0] * bar
         self._calib_day: int | None = None
-        self._peak = [0.0] * scales
+        self._peak = [0.0] * bar
         self._repeat: list[float] | None = None
         self._repeat_day: int | None = None
 
@@ -267,13 +270,15 @@ class SpikeDetector:
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> "SpikeDetector":
         """Rebuild a detector from :meth:`to_state` output; raises ``ValueError`` when it does not fit (see :func:`restore_detector`)."""
-        if data.get("version") not in (1, 2, _STATE_VERSION):
+        if data.get("version") not in READABLE:
             raise ValueError(f"unsupported detector state version {data.get('version')!r}")
         names = {f.name for f in fields(DetectorConfig)}
         conf = {k: v for k, v in data["config"].items() if k in names}
         conf["window_minutes"] = tuple(conf.get("window_minutes", ()))
         det = cls(DetectorConfig(**conf))
         state = data["state"]
+        if data["version"] in (2, 3):  # saved while the bar also read the window as long as the sustain span
+            state = _without_near_copy(state, det)
         if data["version"] == 1:  # saved before the calibrated bar: it starts learning from now
             state = {**{k: getattr(det, k) for k in _NEW_IN_V2}, **state}
         if data["version"] in (1, 2):  # saved before the same-day repeat rule: no episode peak remembered
@@ -355,7 +360,8 @@ class SpikeDetector:
                 self._moment(k, sx, smu, decay)
 
     def _surprise(self, sums: list[tuple[float, float, bool]], x: float, mu: float) -> tuple[list[float], list[float]]:
-        """Log ratio of observed to expected volume over the sustain span (15 min) and each rolling window, and the expected counts.
+        """Log ratio of observed to expected volume over the sustain span (15 min) and each other rolling window
+        (:func:`~listening.crisis._types.bar_windows`), and the expected counts.
 
         A pseudo-count (``pseudo_count`` mentions) shrinks ratios of small counts towards 0.
         """
@@ -363,8 +369,9 @@ class SpikeDetector:
         self._sustain = self._sustain[1:] + [[x, mu]]
         smu0 = sum(b[1] for b in self._sustain)
         out = [math.log((sum(b[0] for b in self._sustain) + m) / (smu0 + m))]
-        out += [math.log((sx + m) / (smu + m)) if full else 0.0 for sx, smu, full in sums]
-        return out, [smu0] + [smu for _, smu, _ in sums]
+        bar = [sums[k] for k in self.derived.bar_windows]
+        out += [math.log((sx + m) / (smu + m)) if full else 0.0 for sx, smu, full in bar]
+        return out, [smu0] + [smu for _, smu, _ in bar]
 
     def _beats_bar(self, day: int, surprise: list[float], scale_mu: list[float]) -> bool:
         """Whether ``surprise`` beats, at some scale, the largest of the last ``calibration_days`` plus a self-set margin.
@@ -450,3 +457,15 @@ class SpikeDetector:
             scale = (self._ysum / max(self._ycount, 1)) ** 2 * cfg.per_day / 4.0
             self._den = [scale] + [scale * len(w) ** 2 for w in self._wx]
             self._num = [cfg.prior_dispersion * d for d in self._den]
+
+
+def _without_near_copy(state: dict[str, Any], det: SpikeDetector) -> dict[str, Any]:
+    """A version 2-3 state's bar vectors (sustain span, then every window) cut to the scales this code reads."""
+    keep = [0, *(1 + k for k in det.derived.bar_windows)]
+
+    def cut(vector: list[float] | None) -> list[float] | None:
+        return None if vector is None else [vector[k] for k in keep]
+
+    out = {**state, **{k: cut(state[k]) for k in _BAR_VECTORS if k in state}}
+    out.update({k: [cut(row) for row in state[k]] for k in ("_recent", "_calib") if k in state})
+    return out

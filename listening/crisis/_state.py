@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from listening.crisis._detector import STATE_VERSION, SpikeDetector
+from listening.crisis._detector import READABLE, SpikeDetector
 from listening.crisis._types import DetectorConfig
 
 __all__ = ["restore_detector"]
@@ -31,7 +31,7 @@ def restore_detector(data: Any, config: DetectorConfig | None = None) -> tuple[S
     >>> restore_detector(det.to_state(), DetectorConfig(bucket_seconds=3600))[1]
     'saved under another config: bucket_seconds 900 -> 3600'
     >>> restore_detector({"version": 9, "config": {}, "state": {}})[1]
-    'state version 9 is not one this code reads (1, 2, 3)'
+    'state version 9 is not one this code reads (1, 2, 3, 4)'
     >>> restore_detector(det.to_state(), DetectorConfig(bucket_seconds=900))[0].config.bucket_seconds
     900
     """
@@ -39,8 +39,8 @@ def restore_detector(data: Any, config: DetectorConfig | None = None) -> tuple[S
         return None, "reset by an operator"
     if not isinstance(data, dict) or not isinstance(data.get("config"), dict) or not isinstance(data.get("state"), dict):
         return None, "unreadable state (not a saved detector)"
-    if data.get("version") not in (1, 2, STATE_VERSION):
-        return None, f"state version {data.get('version')!r} is not one this code reads (1, 2, {STATE_VERSION})"
+    if data.get("version") not in READABLE:
+        return None, f"state version {data.get('version')!r} is not one this code reads {READABLE}"
     if config is not None:
         saved = {**asdict(DetectorConfig()), **data["config"]}
         changed = [f"{k} {_plain(saved[k])} -> {_plain(v)}" for k, v in asdict(config).items() if _plain(saved[k]) != _plain(v)]

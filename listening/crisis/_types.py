@@ -117,6 +117,7 @@ class Derived:
     mask: int
     rearm: int
     decay: float
+    bar_windows: tuple[int, ...]
 
     @classmethod
     def of(cls, cfg: DetectorConfig) -> "Derived":
@@ -124,4 +125,17 @@ class Derived:
         return cls(
             per_day=cfg.per_day, warmup=cfg.warmup_days * cfg.per_day, need=need, mask=(1 << (need + 1)) - 1,
             rearm=cfg.buckets(cfg.rearm_minutes), decay=0.5 ** (1.0 / (cfg.dispersion_halflife_days * cfg.per_day)),
+            bar_windows=bar_windows(cfg, need),
         )
+
+
+def bar_windows(cfg: DetectorConfig, need: int) -> tuple[int, ...]:
+    """The rolling windows the page bar reads besides the sustain span: those of another span.
+
+    A window as long as the sustain span would be a near-copy of it in the bar (the same sum, capped),
+    and the raw sum is the one that lets a sharp surge through.
+
+    >>> bar_windows(DetectorConfig(bucket_seconds=300), 3), bar_windows(DetectorConfig(bucket_seconds=900), 2)
+    ((1, 2), (0, 1, 2))
+    """
+    return tuple(k for k, m in enumerate(cfg.window_minutes) if cfg.buckets(m) != need)
