@@ -139,6 +139,12 @@ class Browser:
             time.sleep(1)
 
 
+def _real_clock() -> dict[str, str]:
+    """This environment without libfaketime: the browser only looks at the UI (the UI server keeps the moved
+    clock of ``FAKETIME=... ./scripts/test``), and Chromium under libfaketime hangs."""
+    return {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+
+
 @contextlib.contextmanager
 def chromium(width: int = WIDTH, height: int = 2400) -> Iterator[Browser]:
     exe = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "")
@@ -149,7 +155,8 @@ def chromium(width: int = WIDTH, height: int = 2400) -> Iterator[Browser]:
         proc = subprocess.Popen([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                                  "--disable-component-update", "--no-first-run", "--hide-scrollbars", "--remote-debugging-port=0",
                                  f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                                env=_real_clock())
         try:
             active = Path(profile) / "DevToolsActivePort"
             deadline = time.monotonic() + 60

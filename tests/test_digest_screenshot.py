@@ -43,7 +43,9 @@ def test_html_digest_screenshot(tmp_path: Path) -> None:
     cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--no-first-run", "--hide-scrollbars", "--window-size=1000,4400",
            f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", files.html.as_uri()]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+    # The browser only renders the file; under FAKETIME=... ./scripts/test it keeps the real clock (libfaketime hangs it).
+    real_clock = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=90, env=real_clock)
     assert done.returncode == 0, done.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 20_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
