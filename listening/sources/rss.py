@@ -201,14 +201,21 @@ def generic_entry(entry: dict[str, Any], ctx: EntryContext) -> Mention:
 
 
 def google_news_entry(entry: dict[str, Any], ctx: EntryContext) -> Mention:
-    """"Headline - Publisher" titles: the publisher becomes the author."""
+    """"Headline - Publisher" titles: the publisher becomes the author, the headline the text.
+
+    Google News' description is the headline again, its publisher, and sometimes a list of related
+    coverage (other outlets' headlines, often about other brands): read as this article's words, they
+    ended its quote with the outlet's name ("… app fails Substack") and scored other stories with it.
+    A description that does not open with the headline is kept as the text.
+    """
     mention = _base_mention(entry, ctx)
     publisher = " ".join(((entry.get("source") or {}).get("title") or "").split())
     if not publisher:
         headline, publisher = split_publisher(mention.title)
     else:
         headline = mention.title.removesuffix(f" - {publisher}").strip()
-    return mention.with_(title=headline, author=publisher or mention.author)
+    text = headline if headline and mention.text.startswith(headline) else mention.text
+    return mention.with_(title=headline, text=text, author=publisher or mention.author)
 
 
 def youtube_entry(entry: dict[str, Any], ctx: EntryContext) -> Mention:
