@@ -96,6 +96,27 @@ def test_one_subject_told_in_two_languages_is_one_theme(tmp_path: Path) -> None:
     assert any(k.isascii() for k in outage.keywords) and any(not k.isascii() for k in outage.keywords)
 
 
+def test_a_theme_named_by_a_topic_counts_and_quotes_only_posts_of_that_topic(tmp_path: Path) -> None:
+    """Release notes and bug reports about the same update can share a cluster. Named "outage/bugs" by its
+    majority, the theme must not quote a release note as a bug or count it as one."""
+    store = open_store(tmp_path)
+    b = Builder()
+    for i in range(7):
+        b.add("acme", W46 + timedelta(hours=1 + i), "negative", topic="outage/bugs", cluster="the 4.x update",
+              text=f"Acme 4.{i} broke pairing for me, had to roll back", views=100 + i)
+    for i in range(5):
+        b.add("acme", W46 + timedelta(hours=2 + i), "positive", topic="launch/announcement", cluster="the 4.x update",
+              text=f"Acme app 4.{i} is rolling out with faster sync", views=5000 + i)
+    for i in range(6):
+        b.add("acme", W46 + timedelta(hours=3 + i), "positive", topic="pricing", text=f"Acme halves its price {i}")
+    b.write(store)
+    themes = build_digest(store, config(), "2026-W46", MODEL).themes["acme"]
+    bugs = next(t for t in themes if t.topic == "outage/bugs")
+    assert 5 <= bugs.count <= 7, "only the bug reports count (of 7; clustering may leave one out)"
+    assert bugs.posts and all("broke pairing" in p.label for p in bugs.posts)
+    assert not {"rolling", "sync", "faster"} & set(bugs.keywords), bugs.keywords
+
+
 def test_a_comment_is_quoted_by_its_own_words_and_named_with_its_thread(tmp_path: Path) -> None:
     """A Hacker News comment is stored under its story's title. Linking that title as the quote would put the
     story's words in the commenter's mouth: the digest links the comment's own words and names the thread."""

@@ -230,15 +230,32 @@ def _themes(raw: pl.DataFrame, posts: dict[str, dict[str, Any]], meta: dict[str,
         names = aliases.get(r["brand"], [r["brand"]])
         brand_words = {w for name in names for lang in ("ko", "ja", "en") for w in keyword_tokens(name, lang)}
         brand_words |= {name.casefold() for name in names}
-        for topic, group in _by_topic(found, ids, meta)[:THEMES_PER_BRAND]:
+        text_of, themes = dict(zip(ids, texts)), []
+        for topic, group in _by_topic(found, ids, meta):
             members = [ids[j] for theme in group for j in theme.members]
-            keywords = [w for w in _interleave([t.keywords for t in group]) if not _names_brand(w, brand_words)][:5]
-            name = topic or ", ".join(keywords[:3]) or OTHER
-            share = len(members) / len(ids)
             reps = [ids[t.representative] for t in group]
-            quoted = _quote(post, [*reps, *(m for m in members if m not in reps)], quoted_keys, 2)
+            keywords = [w for w in _interleave([t.keywords for t in group]) if not _names_brand(w, brand_words)]
+            if topic:  # the theme is what its name says: posts of other topics in the clusters are not counted or quoted
+                members = [m for m in members if meta.get(m, {}).get("topic") == topic]
+                reps = [m for m in reps if m in members]
+                keywords = _found_in(keywords, [text_of[m] for m in members])
+            keywords = keywords[:5]
+            share = len(members) / len(ids)
+            themes.append((share, topic or ", ".join(keywords[:3]) or OTHER, keywords, [*reps, *(m for m in members if m not in reps)]))
+        for share, name, keywords, candidates in sorted(themes, key=lambda t: -t[0])[:THEMES_PER_BRAND]:
+            quoted = _quote(post, candidates, quoted_keys, 2)
             out.setdefault(r["brand"], []).append(Theme(r["brand"], name, round(share * r["total"]), share, keywords, quoted))
     return {b: out[b] for b in aliases if b in out}
+
+
+def _found_in(words: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """The words that occur in some text (case-folded): a topic-named theme's keywords come from its own posts.
+
+    >>> _found_in(["アプリ", "公開", "offline"], ["アプリの接続が切れる", "Hub OFFLINE again"])
+    ['アプリ', 'offline']
+    """
+    folded = [t.casefold() for t in texts]
+    return [w for w in words if any(w.casefold() in t for t in folded)]
 
 
 def _by_topic(found: Sequence[TextTheme], ids: Sequence[str], meta: Mapping[str, Mapping[str, Any]]

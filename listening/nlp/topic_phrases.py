@@ -66,7 +66,7 @@ TOPIC_PHRASES: dict[str, list[str]] = {
         "신제품이 출시됐어요", "새 버전이 공개됐어요", "사전예약이 시작됐어요", "신형 모델을 발표했어요",
         "다음 달 정식 출시", "새 업데이트 배포", "새 서비스를 시작해요",
         "新製品が発売された", "新しいモデルが発表された", "予約受付が始まった", "新バージョンが公開された",
-        "来月発売予定", "新型を発表", "新サービスを開始へ",
+        "来月発売予定", "新型を発表", "新サービスを開始へ", "アプリの新バージョンを配信中", "アップデートを配信開始",
     ],
     "funding/business": [
         "the startup raised a new funding round", "the company reported strong revenue", "they opened an office abroad",
