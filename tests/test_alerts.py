@@ -198,6 +198,28 @@ def test_the_alert_quotes_the_clearest_negatives_first():
     assert top == ["wide headline"] + ["clear complaint"] * 4
 
 
+def test_a_resolved_alert_breaks_down_the_same_mentions_it_counts():
+    """"Lasted 2 h, N negative mentions" and the languages and sources listed under it describe the same
+    mentions: the calm hours before the stream is judged normal again add to neither."""
+    import polars as pl
+
+    from listening.crisis import bucket_stats
+
+    rng = np.random.default_rng(6)
+    rows = []
+    for i in range(5 * 96):
+        surge = 440 <= i < 448
+        for j in range(40 if surge else int(rng.poisson(4))):
+            rows.append({"published_at": T0 + i * STEP + timedelta(seconds=20 * j), "sentiment": "negative",
+                         "url": f"https://ex.example/{i}/{j}", "text": "complaint", "lang": "ko" if j % 3 else "en",
+                         "source": "rss" if j % 2 else "hackernews", "reach": 1})
+    alerts = run(MemoryRepository(), bucket_stats(pl.DataFrame(rows), 900, T0, T0 + 5 * 96 * STEP))
+    resolved = alerts[-1]
+    assert resolved.state == "resolved" and resolved.resolved_at > resolved.active_until + timedelta(hours=2)
+    e = resolved.explanation
+    assert sum(n for _, n in e.languages) == sum(n for _, n in e.sources) == e.total
+
+
 def test_each_bucket_keeps_the_posts_the_evidence_rule_puts_first():
     """The bucketer keeps a bucket's best posts with polars; they are exactly the ones, in the order,
     that ``evidence_rank`` gives the episode's pool, at the reach tiers' edges and with confidence missing."""

@@ -221,7 +221,11 @@ _EPISODE: dict[str, Any] = {
     "terms": {}, "topics": {}, "languages": {}, "sources": {}, "posts": [], "peak": 0.0, "reach": 0.0,
     "notified_peak": 0.0, "notified_languages": [], "notified_sources": [], "peak_at": "", "peak_baseline": 0.0,
     "peak_ratio": 0.0, "surprise": 0.0, "total": 0, "notified_severity": "low", "total_active": 0, "active_until": "", "timeline": [], "shown": [],
+    "tail": {},
 }
+#: What an episode counts by key. Like ``total_active``, they cover the surge up to its last active bucket: the calm
+#: buckets before it resolves are held in ``tail`` and join only if the surge picks up again.
+_BREAKDOWNS = ("terms", "topics", "languages", "sources")
 #: A bucket belongs to the surge itself while the detector finds it abnormal and it holds this many times the
 #: usual count (a rolling window stays abnormal for a while after the surge; its calm buckets do not count).
 ACTIVE = 1.5
@@ -242,16 +246,23 @@ def _accumulate(ep: dict[str, Any], stats: BucketStats, d: Decision, step: timed
     """
     for k, v in _EPISODE.items():
         ep.setdefault(k, copy.deepcopy(v))
-    for name in ("terms", "topics", "languages", "sources"):
+    active = d.alarm or (d.anomalous and stats.negative >= ACTIVE * d.baseline)
+    for name in _BREAKDOWNS:  # held back until the next bucket of the surge: they describe the same mentions as the total
+        tail = ep["tail"].setdefault(name, {})
         for k, v in getattr(stats, name).items():
-            ep[name][k] = ep[name].get(k, 0) + int(v)
+            tail[k] = tail.get(k, 0) + int(v)
+    if active:
+        for name, tail in ep["tail"].items():
+            for k, v in tail.items():
+                ep[name][k] = ep[name].get(k, 0) + v
+        ep["tail"] = {}
     if stats.negative > ep["peak"] or not ep["peak_ratio"]:
         if stats.negative >= ep["peak"]:
             ep["peak"], ep["peak_at"] = float(stats.negative), stats.start.astimezone(timezone.utc).isoformat()
         ep["peak_baseline"] = float(d.baseline)  # for an episode saved before peaks were kept: today's baseline
         ep["peak_ratio"] = ep["peak"] / max(d.baseline, 1e-9)
     ep["total"] += int(stats.negative)
-    if d.alarm or (d.anomalous and stats.negative >= ACTIVE * d.baseline):
+    if active:
         ep["surprise"] = max(ep["surprise"], float(d.zscore))
         ep["total_active"] = ep["total"]
         ep["active_until"] = (stats.start + step).astimezone(timezone.utc).isoformat()
