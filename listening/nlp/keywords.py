@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
     these those i you he she we they me my your our their them his her not no so do does did have has had
     just very can will would should could there here what when who how all any more most some such than too
     rt user http https amp im dont get got one like
-    el la los las de del que y en un una es por con para lo al se su le les des et est pas pour qui dans
+    el la los las de del que y en un una es por con para lo al se su le les des et est pas pour qui dans bien muy
     der die das und ist nicht ein eine mit zu den von
     이 그 저 것 수 등 더 좀 너무 진짜 정말 그냥 은 는 이 가 을 를 에 의 도 로 으로 하고 에서 와 과
     """.split()
@@ -56,6 +56,7 @@ _EN_FILLER = frozenset(
     smart sort start started stop surprisingly switch switched takes taken taking terrible took top turn
     turned usually whatever wish wonder wondering worse wrong where up down raise raises roll rolls rolling quiet
     two three four five six seven eight nine ten hundred thousand detailed needed pushed surprised tired
+    whoever whichever whenever wherever
     """.split()
 )
 _KO_STOP = frozenset(
@@ -66,7 +67,7 @@ _KO_STOP = frozenset(
 )
 _JA_STOP = frozenset(
     """こと もの ため よう ところ とき 方 人 的 中 後 前 今 今日 本日 現在 今回 一部 場合 情報 記事 関連 速報
-    時点 以上 以下 可能 予定 自分 皆 みんな 感じ 気 件 話 声 何 誰 どこ そう 他 際 分 月 日 年 時 目 回 度
+    時点 以上 以下 可能 予定 自分 皆 みな みなさん みんな 感じ 気 件 話 声 何 誰 どこ そう 他 際 分 月 日 年 時 目 回 度
     ユーザー 利用者
     """.split()
 )
@@ -76,7 +77,9 @@ STOP_WORDS: dict[str, frozenset[str]] = {"en": STOPWORDS | _EN_FILLER, "ko": _KO
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_LATIN = re.compile(r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]{2,}(?:'[a-z]+)?")
+_LETTER = r"[^\W\d_\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+#: A Latin-script word; a hyphenated compound is one ("post-mortem", "wi-fi"), not two halves that mean nothing alone.
+_LATIN = re.compile(rf"{_LETTER}{{2,}}(?:-{_LETTER}+)*(?:'[a-z]+)?")
 _POSSESSIVE = re.compile(r"'s$")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|@\w+")
 _KO_NOUNS = frozenset({"NNG", "NNP"})
@@ -155,6 +158,8 @@ def keyword_tokens(text: str, lang: str | None = None) -> list[str]:
     ['app', 'crashed']
     >>> keyword_tokens("Is Orbitly profitable yet? Curious, Ask HN", "en")
     ['orbitly', 'profitable']
+    >>> keyword_tokens("The post-mortem is out")
+    ['post-mortem']
     """
     text = _NOISE.sub(" ", text)
     out: list[str] = []
