@@ -89,6 +89,8 @@ def scoring_text(title: str, text: str, *, thread_title: bool = False) -> str:
 
     >>> scoring_text("Acme 3.0", "Deploys got faster"), scoring_text("Acme 3.0", "Deploys got faster", thread_title=True)
     ('Acme 3.0. Deploys got faster', 'Deploys got faster')
+    >>> scoring_text("Ask HN: Is Acme down?", "Logins fail")
+    'Ask HN: Is Acme down? Logins fail'
     """
     if thread_title and text.strip():
         return text.strip()
@@ -97,7 +99,7 @@ def scoring_text(title: str, text: str, *, thread_title: bool = False) -> str:
         return text or title
     if not title or title in text[: len(title) + 20]:
         return text
-    return f"{title}. {text}"
+    return f"{title} {text}" if title[-1] in ".!?…。！？" else f"{title}. {text}"
 
 
 @dataclass(frozen=True)
