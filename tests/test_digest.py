@@ -117,6 +117,18 @@ def test_a_theme_named_by_a_topic_counts_and_quotes_only_posts_of_that_topic(tmp
     assert not {"rolling", "sync", "faster"} & set(bugs.keywords), bugs.keywords
 
 
+def test_a_quote_states_its_reach_only_when_the_source_gives_one(tmp_path: Path) -> None:
+    """A headline from a news search has no views or followers: "Reach 0" would read as "nobody saw it"."""
+    store = open_store(tmp_path)
+    b = Builder()
+    for i in range(8):
+        b.add("acme", W46 + timedelta(hours=1 + i), "negative", topic="outage/bugs", source="google_news",
+              text=f"Acme outage leaves homes offline, report {i}")
+    b.write(store)
+    html = write_digest(build_digest(store, config(), "2026-W46", MODEL), tmp_path / "out").html.read_text(encoding="utf-8")
+    assert "Acme outage leaves homes offline" in html and "Reach 0" not in html
+
+
 def test_a_comment_is_quoted_by_its_own_words_and_named_with_its_thread(tmp_path: Path) -> None:
     """A Hacker News comment is stored under its story's title. Linking that title as the quote would put the
     story's words in the commenter's mouth: the digest links the comment's own words and names the thread."""
@@ -135,6 +147,7 @@ def test_a_comment_is_quoted_by_its_own_words_and_named_with_its_thread(tmp_path
     files = write_digest(d, tmp_path / "out")
     md, html = files.markdown.read_text(encoding="utf-8"), files.html.read_text(encoding="utf-8")
     assert "[Acme's app logged me out again, time number" in md and "in thread “Ask HN: Which smart plug \\[2026\\]" in md
+    assert "Reach 50" in html, "a comment's score is its reach"
     assert "[Ask HN" not in md and ">Ask HN" not in html and "in thread “Ask HN: Which smart plug [2026] do you trust?”" in html
 
 
