@@ -122,7 +122,8 @@ def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Itera
     """Fixed-width terminal lines: time, brand, source, language, sentiment with its probability, topic, reach, text, link.
 
     The mention text is cut so each line up to the link fits ``width`` columns (wide CJK characters
-    count twice); the link follows whole, so it stays clickable. "–" marks a mention not scored yet.
+    count twice); the link follows whole, so it stays clickable. "–" marks a mention not scored yet, and a reach
+    the source does not give (a news headline has no views or followers; 0 would read as "nobody saw it").
     """
     head = f"{'published (UTC)':16}  {'brand':10} {'source':11} {'lang':4} {'sentiment':9} {'topic':14} {'reach':>9}  "
     text_width = max(10, width - len(head))
@@ -131,7 +132,7 @@ def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Itera
     for r in rows:
         when = r["published_at"].strftime("%Y-%m-%d %H:%M")
         yield (f"{when:16}  {fit(clean(r['brand'], 40), 10)} {fit(clean(r['source'], 40), 11)} {fit(clean(r['lang'], 8), 4)} "
-               f"{_sentiment_cell(r):9} {fit(clean(r.get('topic') or '–', 40), 14)} {reach_cell(r.get('reach') or 0):>9}  "
+               f"{_sentiment_cell(r):9} {fit(clean(r.get('topic') or '–', 40), 14)} {reach_cell(r['reach']) if r.get('reach') else '–':>9}  "
                f"{fit(clean(r.get('title') or r.get('text') or '', 400), text_width)}  {safe_link(r.get('url') or '') or ''}").rstrip()
 
 

@@ -119,6 +119,18 @@ def test_huge_reach_and_missing_links_keep_the_width(store: Store, capsys: pytes
     assert "9.00e+18" in row and "javascript" not in row and cells(row) == 100
 
 
+def test_a_mention_without_a_reach_figure_shows_a_dash_not_zero(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    m = Mention(source="google_news", native_id="headline", url="https://news.example/h", title="Rival opens a lab in Osaka",
+                text="", published_at=NOW - timedelta(hours=1), fetched_at=NOW, brand="rival", lang="en")
+    k = keyed(m)
+    with store.transaction() as conn:
+        store.upsert(conn, mentions, [mention_row(m, canonical_url=k.canonical_url, title_key=k.title_key,
+                                                  text_hash=k.text_hash, brands=["rival"])])
+    assert main(["mentions", "--limit", "1", "--width", "100"]) == 0
+    row = capsys.readouterr().out.splitlines()[2]
+    assert "Rival opens a lab" in row and row.split()[7] == "–"
+
+
 def test_unscored_mentions_show_a_dash(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mentions", "--brand", "rival", "--lang", "ko"]) == 0
     row = capsys.readouterr().out.splitlines()[2]
