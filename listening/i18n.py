@@ -90,6 +90,8 @@ _EN = {
     "negative_total": "Negative mentions",
     "languages": "Languages",
     "move_launch": "{brand}: launch on {day}: {title}",
+    # Taxonomy topics (listening/nlp/topic_phrases.py) as a theme is named in this language; English uses the keys.
+    "topic_names": {},
     "limit_text": [
         "Counts cover public mentions the configured sources returned; private or unindexed posts are not seen.",
         "Sentiment and topics come from an automatic model and can be wrong on sarcasm, mixed or very short posts.",
@@ -176,6 +178,12 @@ _KO = {
     "negative_total": "부정 언급",
     "languages": "언어",
     "move_launch": "{brand}: {day} 출시 발표: {title}",
+    "topic_names": {
+        "product/feature": "제품/기능", "pricing": "가격", "outage/bugs": "장애/버그", "customer support": "고객 지원",
+        "security/privacy": "보안/개인정보", "launch/announcement": "출시/발표", "funding/business": "투자/경영",
+        "comparison/review": "비교/리뷰", "how-to/question": "사용법/질문", "delivery/shipping": "배송",
+        "campaign/promotion": "캠페인/프로모션", "hiring/people": "채용/인사", "other": "기타",
+    },
     "limit_text": [
         "설정된 출처가 반환한 공개 언급만 집계하며, 비공개·미색인 게시물은 포함되지 않습니다.",
         "감성과 주제는 자동 모델의 결과로, 반어·혼합·매우 짧은 글에서는 틀릴 수 있습니다.",
@@ -262,6 +270,12 @@ _JA = {
     "negative_total": "ネガティブ言及",
     "languages": "言語",
     "move_launch": "{brand}: {day} に新製品発表: {title}",
+    "topic_names": {
+        "product/feature": "製品/機能", "pricing": "価格", "outage/bugs": "障害/不具合", "customer support": "サポート対応",
+        "security/privacy": "セキュリティ/プライバシー", "launch/announcement": "新製品/発表", "funding/business": "資金調達/経営",
+        "comparison/review": "比較/レビュー", "how-to/question": "使い方/質問", "delivery/shipping": "配送",
+        "campaign/promotion": "キャンペーン/販促", "hiring/people": "採用/人事", "other": "その他",
+    },
     "limit_text": [
         "設定したソースが返した公開の言及のみを集計しており、非公開・未インデックスの投稿は含みません。",
         "センチメントとトピックは自動モデルによるもので、皮肉・混在・非常に短い投稿では誤ることがあります。",

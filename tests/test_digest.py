@@ -180,17 +180,20 @@ def test_rerun_is_byte_identical(store, tmp_path: Path) -> None:
     assert second.html.name == "digest-2026-W46.html"
 
 
-@pytest.mark.parametrize("lang, heading, label", [
-    pytest.param("ko", "점유율(SOV)", "이번 주 자사 위기", id="ko"),
-    pytest.param("ja", "シェア・オブ・ボイス", "今週の自社クライシス", id="ja"),
-    pytest.param("en", "Share of voice", "Our crises this week", id="en"),
+@pytest.mark.parametrize("lang, heading, label, topic", [
+    pytest.param("ko", "점유율(SOV)", "이번 주 자사 위기", "가격", id="ko"),
+    pytest.param("ja", "シェア・オブ・ボイス", "今週の自社クライシス", "価格", id="ja"),
+    pytest.param("en", "Share of voice", "Our crises this week", "pricing", id="en"),
 ])
-def test_labels_follow_the_language_and_posts_stay_original(store, tmp_path: Path, lang: str, heading: str, label: str) -> None:
+def test_labels_follow_the_language_and_posts_stay_original(store, tmp_path: Path, lang: str, heading: str, label: str,
+                                                            topic: str) -> None:
+    """Headings and a theme's taxonomy topic are in the digest's language; quoted posts stay as written."""
     files = write_digest(build_digest(store, config(lang=lang), "2026-W46", MODEL), tmp_path)
     html, md = files.html.read_text(encoding="utf-8"), files.markdown.read_text(encoding="utf-8")
     assert f'<html lang="{lang}">' in html
     for text in (html, md):
         assert heading in text and label in text
+        assert f"**{topic}** —" in text or f'<span class="tag">{topic}</span>' in text
         assert "Rival launches the Orbit 2" in text
 
 
