@@ -107,27 +107,25 @@ def test_the_table_shows_sentiment_with_p_topic_reach_and_link(store: Store, cap
     assert {cells(line) for line in before_link} == {100}, "wide characters are counted twice, so columns line up"
 
 
-def test_huge_reach_and_missing_links_keep_the_width(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    m = Mention(source="rss", native_id="huge", url="javascript:alert(1)", title="a headline with a huge reach", text="",
-                published_at=NOW - timedelta(hours=1), fetched_at=NOW, brand="rival", lang="en", views=9_000_000_000_000_000_000)
+def newest_row(store: Store, capsys: pytest.CaptureFixture[str], **fields: object) -> str:
+    """Store one rival headline from an hour ago (``fields`` override) and return its line in the table."""
+    m = Mention(**{"source": "rss", "native_id": "newest", "url": "https://news.example/h", "title": "a headline", "text": "",
+                   "published_at": NOW - timedelta(hours=1), "fetched_at": NOW, "brand": "rival", "lang": "en", **fields})
     k = keyed(m)
     with store.transaction() as conn:
         store.upsert(conn, mentions, [mention_row(m, canonical_url=k.canonical_url, title_key=k.title_key,
                                                   text_hash=k.text_hash, brands=["rival"])])
     assert main(["mentions", "--limit", "1", "--width", "100"]) == 0
-    row = capsys.readouterr().out.splitlines()[2]
+    return capsys.readouterr().out.splitlines()[2]
+
+
+def test_huge_reach_and_missing_links_keep_the_width(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    row = newest_row(store, capsys, url="javascript:alert(1)", title="a headline with a huge reach", views=9_000_000_000_000_000_000)
     assert "9.00e+18" in row and "javascript" not in row and cells(row) == 100
 
 
 def test_a_mention_without_a_reach_figure_shows_a_dash_not_zero(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    m = Mention(source="google_news", native_id="headline", url="https://news.example/h", title="Rival opens a lab in Osaka",
-                text="", published_at=NOW - timedelta(hours=1), fetched_at=NOW, brand="rival", lang="en")
-    k = keyed(m)
-    with store.transaction() as conn:
-        store.upsert(conn, mentions, [mention_row(m, canonical_url=k.canonical_url, title_key=k.title_key,
-                                                  text_hash=k.text_hash, brands=["rival"])])
-    assert main(["mentions", "--limit", "1", "--width", "100"]) == 0
-    row = capsys.readouterr().out.splitlines()[2]
+    row = newest_row(store, capsys, source="google_news", title="Rival opens a lab in Osaka")
     assert "Rival opens a lab" in row and row.split()[7] == "–"
 
 
