@@ -96,12 +96,15 @@ def count_text(value: float) -> str:
     return f"{value:.1f}" if value >= 0.95 else f"{value:.2g}"
 
 
-def reach_cell(value: int) -> str:
-    """A reach figure in at most 9 columns: exact up to 9,999,999, then rounded with M/B/T, then as a power of ten.
+def reach_cell(value: int | None) -> str:
+    """A reach figure in at most 9 columns: exact up to 9,999,999, then rounded with M/B/T, then as a power of ten;
+    "–" where the source gives none (a news headline has no views or followers; 0 would read as "nobody saw it").
 
-    >>> reach_cell(12000), reach_cell(123_456_789), reach_cell(10**18)
-    ('12,000', '123.5M', '1.00e+18')
+    >>> reach_cell(12000), reach_cell(123_456_789), reach_cell(10**18), reach_cell(None)
+    ('12,000', '123.5M', '1.00e+18', '–')
     """
+    if not value:
+        return "–"
     if abs(value) < 10_000_000:
         return f"{value:,}"
     for unit, size in (("T", 10**12), ("B", 10**9), ("M", 10**6)):
@@ -123,7 +126,7 @@ def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Itera
 
     The mention text is cut so each line up to the link fits ``width`` columns (wide CJK characters
     count twice); the link follows whole, so it stays clickable. "–" marks a mention not scored yet, and a reach
-    the source does not give (a news headline has no views or followers; 0 would read as "nobody saw it").
+    the source does not give (:func:`reach_cell`).
     """
     head = f"{'published (UTC)':16}  {'brand':10} {'source':11} {'lang':4} {'sentiment':9} {'topic':14} {'reach':>9}  "
     text_width = max(10, width - len(head))
@@ -132,7 +135,7 @@ def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Itera
     for r in rows:
         when = r["published_at"].strftime("%Y-%m-%d %H:%M")
         yield (f"{when:16}  {fit(clean(r['brand'], 40), 10)} {fit(clean(r['source'], 40), 11)} {fit(clean(r['lang'], 8), 4)} "
-               f"{_sentiment_cell(r):9} {fit(clean(r.get('topic') or '–', 40), 14)} {reach_cell(r['reach']) if r.get('reach') else '–':>9}  "
+               f"{_sentiment_cell(r):9} {fit(clean(r.get('topic') or '–', 40), 14)} {reach_cell(r.get('reach')):>9}  "
                f"{fit(clean(r.get('title') or r.get('text') or '', 400), text_width)}  {safe_link(r.get('url') or '') or ''}").rstrip()
 
 
