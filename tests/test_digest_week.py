@@ -13,9 +13,9 @@ import pytest
 import dagster_project.assets.digest as digest_asset
 from dagster_project.resources import ListeningResource, ModelResource, wired
 from listening.cli import main
-from listening.config import load_config
+from listening.config import ListeningConfig, load_config
 from listening.digest import build_digest, digest_command, render_markdown, weekly_digest
-from listening.digest._charts import trend_extent
+from listening.digest._charts import sentiment_trend_figure, share_of_voice_figure, trend_extent
 from listening.pipeline import DEMO_CONFIG
 from listening.reach import track_reach
 from listening.replay.repolls import replay_repolls
@@ -129,6 +129,21 @@ def test_the_trend_chart_starts_at_the_first_week_with_data_and_fits_its_range(t
     acme = next(s for s in digest.sentiment if s.brand == "acme")
     assert acme.trend[-2:] == pytest.approx([1 / 9, 2 / 10])
     assert -0.1 <= low < 0 < 2 / 10 < high <= 0.35, (low, high)
+
+
+def test_the_charts_name_brands_as_the_tables_do(tmp_path: Path) -> None:
+    """A reader sees "Other Co" in the table and in the chart, not the config key "other"; a name only a CJK font
+    could draw keeps its key, since the chart may have no such font."""
+    store = open_store(tmp_path)
+    populate(store)
+    cfg = config().model_dump()
+    cfg["brands"][1]["name"] = "라이벌"
+    digest = build_digest(store, ListeningConfig.model_validate(cfg), "2026-W46", MODEL)
+    sov = share_of_voice_figure(digest)
+    assert [t.get_text() for t in sov.axes[0].get_yticklabels()][::-1] == [
+        {"acme": "Acme", "rival": "rival", "other": "Other Co"}[s.brand] for s in digest.share_of_voice]
+    legend = sentiment_trend_figure(digest).axes[0].get_legend()
+    assert sorted(t.get_text() for t in legend.get_texts()) == ["Acme", "Other Co", "rival"]
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,15 @@
 """Digest charts as PNG bytes (matplotlib Agg, no pyplot state, no network).
 
-Axis text is brand keys, ISO week numbers and numbers only, so charts need no
-CJK font and read the same in every digest language; headings live in the page.
+Axis text is brand names (a name in Hangul, kana or Han characters falls back to the
+brand's key), ISO week numbers and numbers only, so charts need no CJK font and read the
+same in every digest language; headings live in the page.
 PNG metadata is pinned so the same digest always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -15,6 +17,7 @@ from matplotlib.figure import Figure
 from listening.digest._model import Digest
 
 _THIS, _LAST = "#1f5fa8", "#a9c4e6"
+_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _PALETTE = ["#1f5fa8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#c4a35a"]
 
 
@@ -25,11 +28,21 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def share_of_voice_chart(digest: Digest) -> bytes:
+def axis_name(name: str, key: str) -> str:
+    """The brand as the digest's tables name it, so a reader need not map ``kestrel`` to "Kestrel Home";
+    its key where the name needs a CJK font the chart may not have.
+
+    >>> axis_name("Kestrel Home", "kestrel"), axis_name("오르비틀리", "orbitly"), axis_name("", "acme")
+    ('Kestrel Home', 'orbitly', 'acme')
+    """
+    return key if not name or _CJK.search(name) else name
+
+
+def share_of_voice_figure(digest: Digest) -> Figure:
     """Two bar panels (mentions, reach): last week vs this week, per brand."""
     rows = digest.share_of_voice
     fig = Figure(figsize=(8, 0.55 * max(len(rows), 2) + 1.2))
-    brands = [s.brand for s in rows][::-1]
+    brands = [axis_name(s.name, s.brand) for s in rows][::-1]
     y = list(range(len(brands)))
     for i, (attr, title) in enumerate((("share", "mentions"), ("reach_share", "reach"))):
         ax = fig.add_subplot(1, 2, i + 1)
@@ -45,7 +58,7 @@ def share_of_voice_chart(digest: Digest) -> bytes:
             ax.annotate(f"{value:.0f}%", (value, v - 0.2), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     fig.axes[0].legend(loc="lower right", fontsize=8, frameon=False)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def trend_extent(digest: Digest) -> tuple[int, tuple[float, float]]:
@@ -62,7 +75,7 @@ def trend_extent(digest: Digest) -> tuple[int, tuple[float, float]]:
     return first, (max(-1.05, low - pad), min(1.05, high + pad))
 
 
-def sentiment_trend_chart(digest: Digest) -> bytes:
+def sentiment_trend_figure(digest: Digest) -> Figure:
     """Net sentiment per brand over the weeks that have data; gaps where a brand had no mentions."""
     fig = Figure(figsize=(8, 3.6))
     ax = fig.add_subplot(1, 1, 1)
@@ -72,7 +85,7 @@ def sentiment_trend_chart(digest: Digest) -> bytes:
     for i, s in enumerate(sorted(digest.sentiment, key=lambda s: s.brand)):
         values = [float("nan") if v is None else v for v in s.trend[first:]]
         ax.plot(x, values, marker="o", markersize=4, linewidth=2.2 if s.brand in _own(digest) else 1.4,
-                color=_PALETTE[i % len(_PALETTE)], label=s.brand)
+                color=_PALETTE[i % len(_PALETTE)], label=axis_name(s.name, s.brand))
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.set_xticks(x, [w[-3:] for w in weeks])
     ax.set_xlim(-0.5, max(len(weeks) - 0.5, 0.5))
@@ -81,7 +94,7 @@ def sentiment_trend_chart(digest: Digest) -> bytes:
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def _own(digest: Digest) -> set[str]:
@@ -90,4 +103,4 @@ def _own(digest: Digest) -> set[str]:
 
 def charts(digest: Digest) -> dict[str, bytes]:
     """Chart name -> PNG bytes, in a fixed order."""
-    return {"sov": share_of_voice_chart(digest), "sentiment": sentiment_trend_chart(digest)}
+    return {"sov": _png(share_of_voice_figure(digest)), "sentiment": _png(sentiment_trend_figure(digest))}
