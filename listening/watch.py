@@ -50,11 +50,15 @@ def driving_terms(text: str, names: str) -> list[str]:
 
 
 def mention_frame(rows: list[dict], names: str = "") -> pl.DataFrame:
-    """Scored mentions in the shape the bucketer wants: reach and keywords per mention."""
+    """Scored mentions in the shape the bucketer wants: reach and keywords per mention.
+
+    Reach is the largest figure the source gives, null where it gives none (a news headline), so an alert can
+    say how many of its posts its reach comes from.
+    """
     if not rows:
         return pl.DataFrame(schema={"published_at": pl.Datetime("us", "UTC"), "sentiment": pl.String})
     frame = pl.DataFrame(rows, infer_schema_length=None)
-    reach = pl.max_horizontal(*(pl.col(c).cast(pl.Float64).fill_null(0) for c in REACH_COLUMNS))
+    reach = pl.max_horizontal(*(pl.col(c).cast(pl.Float64) for c in REACH_COLUMNS))
     return frame.with_columns(
         reach.alias("reach"),
         pl.col("text").map_elements(lambda t: driving_terms(t, names), return_dtype=pl.List(pl.String)).alias("keywords"),

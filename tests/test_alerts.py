@@ -199,11 +199,13 @@ def test_the_alert_quotes_the_clearest_negatives_first():
 
 
 def test_a_resolved_alert_breaks_down_the_same_mentions_it_counts():
-    """"Lasted 2 h, N negative mentions" and the languages and sources listed under it describe the same
-    mentions: the calm hours before the stream is judged normal again add to neither."""
-    import polars as pl
-
+    """"Lasted 2 h, N negative mentions" and the languages, sources and reach listed under it describe the same
+    mentions: the calm hours before the stream is judged normal again add to none. The reach says how many of
+    them it comes from: a headline or a comment gives no figure, and "negative reach 40" over a large outage
+    otherwise reads as if few people saw it."""
+    from listening.alerts import describe_markdown
     from listening.crisis import bucket_stats
+    from listening.watch import mention_frame
 
     rng = np.random.default_rng(6)
     rows = []
@@ -212,12 +214,19 @@ def test_a_resolved_alert_breaks_down_the_same_mentions_it_counts():
         for j in range(40 if surge else int(rng.poisson(4))):
             rows.append({"published_at": T0 + i * STEP + timedelta(seconds=20 * j), "sentiment": "negative",
                          "url": f"https://ex.example/{i}/{j}", "text": "complaint", "lang": "ko" if j % 3 else "en",
-                         "source": "rss" if j % 2 else "hackernews", "reach": 1})
-    alerts = run(MemoryRepository(), bucket_stats(pl.DataFrame(rows), 900, T0, T0 + 5 * 96 * STEP))
+                         "source": "rss" if j % 2 else "hackernews", "views": 10 if j % 4 == 0 else None,
+                         "author_followers": None, "likes": None, "score": None})
+    frame = mention_frame(rows)
+    alerts = run(MemoryRepository(), bucket_stats(frame, 900, T0, T0 + 5 * 96 * STEP))
     resolved = alerts[-1]
     assert resolved.state == "resolved" and resolved.resolved_at > resolved.active_until + timedelta(hours=2)
     e = resolved.explanation
     assert sum(n for _, n in e.languages) == sum(n for _, n in e.sources) == e.total
+    counted = [r for r in rows if datetime.fromisoformat(e.since) <= r["published_at"] < resolved.active_until]
+    assert len(counted) == e.total
+    with_reach = [r for r in counted if r["views"] is not None]
+    assert 0 < len(with_reach) < e.total and e.reach_negative == 10 * len(with_reach)
+    assert f"negative reach {10 * len(with_reach):,} from {len(with_reach)} of {e.total} posts" in describe_markdown(resolved)
 
 
 def test_each_bucket_keeps_the_posts_the_evidence_rule_puts_first():

@@ -42,7 +42,7 @@ def render(alert: Alert, *, first: bool | None = None, ui_url: str = "") -> tupl
     else:
         lines.append(f"Since {utc_text(alert.window_start)} · {e.total:,} negative mentions so far · negative share "
                      f"*{e.share_now:.0%}* in the last bucket (usually {e.share_baseline:.0%})"
-                     + (f" · negative reach {e.reach_negative:,.0f}" if e.reach_negative else ""))
+                     + (f" · {e.reach_text}" if e.reach_text else ""))
     if alert.state == "updated" and not first and (e.new_languages or e.new_sources):
         lines.append("Spread to " + ", ".join(escape(x) for x in [*e.new_languages, *e.new_sources]))
     if alert.state == "updated" and not first and e.severity_raised_from:

@@ -186,7 +186,7 @@ class AlertLifecycle:
         return AlertExplanation(
             brand=self.brand, ratio=round(stats.negative / max(d.baseline, 1e-9), 2), baseline=round(d.baseline, 2),
             current=float(stats.negative), share_now=round(stats.negative_share, 4), share_baseline=round(share_base, 4),
-            since=since.isoformat(), peak=ep["peak"], reach_negative=round(ep["reach"], 1),
+            since=since.isoformat(), peak=ep["peak"], reach_negative=round(ep["reach"], 1), reach_posts=int(ep["reach_posts"]),
             terms=top(ep["terms"]), topics=top(ep["topics"]), languages=top(ep["languages"]),
             sources=top(ep["sources"]), posts=_fresh_posts(ep, new_langs, new_srcs), evolution=list(self.s["recent"]),
             peak_at=ep["peak_at"], peak_baseline=round(ep["peak_baseline"], 2), peak_ratio=round(ep["peak_ratio"], 2),
@@ -218,7 +218,7 @@ def _severity(ep: dict[str, Any]) -> str:
 
 
 _EPISODE: dict[str, Any] = {
-    "terms": {}, "topics": {}, "languages": {}, "sources": {}, "posts": [], "peak": 0.0, "reach": 0.0,
+    "terms": {}, "topics": {}, "languages": {}, "sources": {}, "posts": [], "peak": 0.0, "reach": 0.0, "reach_posts": 0,
     "notified_peak": 0.0, "notified_languages": [], "notified_sources": [], "peak_at": "", "peak_baseline": 0.0,
     "peak_ratio": 0.0, "surprise": 0.0, "total": 0, "notified_severity": "low", "total_active": 0, "active_until": "", "timeline": [], "shown": [],
     "tail": {},
@@ -247,14 +247,16 @@ def _accumulate(ep: dict[str, Any], stats: BucketStats, d: Decision, step: timed
     for k, v in _EPISODE.items():
         ep.setdefault(k, copy.deepcopy(v))
     active = d.alarm or (d.anomalous and stats.negative >= ACTIVE * d.baseline)
-    for name in _BREAKDOWNS:  # held back until the next bucket of the surge: they describe the same mentions as the total
+    held = {name: getattr(stats, name) for name in _BREAKDOWNS} | {"": {"reach": stats.reach_negative, "reach_posts": stats.reach_posts}}
+    for name, counts in held.items():  # held back until the next bucket of the surge: they describe the same mentions as the total
         tail = ep["tail"].setdefault(name, {})
-        for k, v in getattr(stats, name).items():
-            tail[k] = tail.get(k, 0) + int(v)
+        for k, v in counts.items():
+            tail[k] = tail.get(k, 0) + v
     if active:
         for name, tail in ep["tail"].items():
+            into = ep[name] if name else ep  # "": the episode's own sums (reach)
             for k, v in tail.items():
-                ep[name][k] = ep[name].get(k, 0) + v
+                into[k] = into.get(k, 0) + v
         ep["tail"] = {}
     if stats.negative > ep["peak"] or not ep["peak_ratio"]:
         if stats.negative >= ep["peak"]:
@@ -267,7 +269,6 @@ def _accumulate(ep: dict[str, Any], stats: BucketStats, d: Decision, step: timed
         ep["total_active"] = ep["total"]
         ep["active_until"] = (stats.start + step).astimezone(timezone.utc).isoformat()
     ep["timeline"] = (ep["timeline"] + [float(stats.negative)])[-TIMELINE:]
-    ep["reach"] += stats.reach_negative
     posts = {p["url"]: p for p in ep["posts"]}
     for p in stats.posts:
         posts.setdefault(p.url, asdict(p))

@@ -27,6 +27,8 @@ class AlertExplanation:
     since: str
     peak: float = 0.0
     reach_negative: float = 0.0
+    #: How many of the ``total`` posts ``reach_negative`` comes from (0: not recorded, alerts stored before it was).
+    reach_posts: int = 0
     terms: list[tuple[str, int]] = field(default_factory=list)
     topics: list[tuple[str, int]] = field(default_factory=list)
     languages: list[tuple[str, int]] = field(default_factory=list)
@@ -56,6 +58,21 @@ class AlertExplanation:
     def per_bucket(self) -> str:
         """``per 15 min`` (``per bucket`` for payloads stored before the bucket size was)."""
         return f"per {self.bucket_minutes} min" if self.bucket_minutes else "per bucket"
+
+    @property
+    def reach_text(self) -> str:
+        """``negative reach 1,200 from 3 of 72 posts``: a news headline or a comment gives no reach figure, so a
+        small reach over many posts says how few posts it covers, not how few people saw them; empty without one.
+
+        >>> AlertExplanation("b", 1, 1, 1, 0, 0, "", reach_negative=1200.0, reach_posts=3, total=72).reach_text
+        'negative reach 1,200 from 3 of 72 posts'
+        >>> AlertExplanation("b", 1, 1, 1, 0, 0, "", reach_negative=1200.0, reach_posts=72, total=72).reach_text
+        'negative reach 1,200'
+        """
+        if not self.reach_negative:
+            return ""
+        part = f" from {self.reach_posts:,} of {self.total:,} posts" if 0 < self.reach_posts < self.total else ""
+        return f"negative reach {self.reach_negative:,.0f}{part}"
 
     @property
     def representative_posts(self) -> list[Post]:

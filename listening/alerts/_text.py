@@ -108,8 +108,8 @@ def describe_markdown(alert: Alert, escape: Callable[[str], str] = str,
         lines.append(f"- severity {alert.severity} because: {', '.join(e.severity_reasons)}")
     if alert.state != "resolved":
         lines.append(f"- negative share {e.share_now:.0%} in the last bucket (usually {e.share_baseline:.0%})")
-    if e.reach_negative:
-        lines.append(f"- negative reach {e.reach_negative:,.0f} (views, followers, likes or score: the largest per post)")
+    if e.reach_text:
+        lines.append(f"- {e.reach_text} (views, followers, likes or score: the largest per post; news and most comments give none)")
     timeline = e.timeline or e.evolution
     if timeline:
         lines.append(f"- timeline (negative mentions {e.per_bucket}, max {max(timeline):.0f}): `{sparkline(timeline)}`")

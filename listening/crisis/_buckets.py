@@ -69,6 +69,8 @@ class BucketStats:
     negative: int
     total: int
     reach_negative: float = 0.0
+    #: Negative posts whose source gives a reach figure: news headlines and most comments give none.
+    reach_posts: int = 0
     languages: dict[str, int] = field(default_factory=dict)
     sources: dict[str, int] = field(default_factory=dict)
     terms: dict[str, int] = field(default_factory=dict)
@@ -109,11 +111,13 @@ def bucket_stats(
         pl.col("published_at").dt.truncate(f"{bucket_seconds}s").alias("bucket"),
         (pl.col("sentiment") == "negative").alias("_neg"),
         (pl.col("reach").fill_null(0).cast(pl.Float64) if "reach" in frame.columns else pl.lit(0.0)).alias("_reach"),
+        (pl.col("reach").is_not_null() if "reach" in frame.columns else pl.lit(False)).alias("_reach_known"),
     )
     totals = {
-        b: (int(t), int(n), float(r))
-        for b, t, n, r in f.group_by("bucket").agg(
+        b: (int(t), int(n), float(r), int(k))
+        for b, t, n, r, k in f.group_by("bucket").agg(
             pl.len().alias("t"), pl.col("_neg").sum().alias("n"), pl.col("_reach").filter(pl.col("_neg")).sum().alias("r"),
+            (pl.col("_neg") & pl.col("_reach_known")).sum().alias("k"),
         ).rows()
     }
     neg = f.filter(pl.col("_neg"))
@@ -123,9 +127,9 @@ def bucket_stats(
     out = []
     t = start
     while t < end:
-        total, negative, reach = totals.get(t, (0, 0, 0.0))
+        total, negative, reach, known = totals.get(t, (0, 0, 0.0, 0))
         out.append(BucketStats(
-            start=t, negative=negative, total=total, reach_negative=reach,
+            start=t, negative=negative, total=total, reach_negative=reach, reach_posts=known,
             languages=counted["languages"].get(t, {}), sources=counted["sources"].get(t, {}),
             topics=counted["topics"].get(t, {}), terms=terms.get(t, {}), posts=posts.get(t, ()),
         ))
