@@ -28,6 +28,13 @@ def test_english_filler_is_not_a_keyword() -> None:
     assert {"curious", "yet", "ask", "hn"} <= STOP_WORDS["en"]
 
 
+def test_function_words_of_other_latin_languages_are_not_keywords() -> None:
+    """A Spanish outage theme read "exported, format, history, 기능, entre": "entre" is "between"."""
+    assert keyword_tokens("Caída de Orbitly: miles de hogares sin control entre fallos, pero ya funciona", "es") == [
+        "caída", "orbitly", "miles", "hogares", "control", "fallos", "funciona"]
+    assert keyword_tokens("Orbitly est en panne, mais pas pour tous", "fr") == ["orbitly", "panne"]
+
+
 def test_mixed_posts_get_words_of_every_script() -> None:
     assert keyword_tokens("Matter 연동 지원", "ko") == ["연동", "지원", "matter"]
     assert script_language("障害発生", "ja") == "ja" and script_language("Outage", "en") is None

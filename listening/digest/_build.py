@@ -37,7 +37,8 @@ CAMPAIGN_RATIO = 3.0
 CAMPAIGN_WINDOW = 14
 _LAUNCH = re.compile(r"launch|announc|unveil|introduc|発表|発売|登場|출시|공개|선보", re.I)
 _PRESS = re.compile(r"press release|newsroom|プレスリリース|報道発表|보도자료", re.I)
-_RELEASE = re.compile(r"release|changelog|version|v\d+\.\d+|rolling out|rolls out|リリース|バージョン|アップデート|配信中|配信開始"
+#: "how we test before every release" talks about releasing, it is not one.
+_RELEASE = re.compile(r"(?<!every )(?<!each )release|changelog|version|v\d+\.\d+|rolling out|rolls out|リリース|バージョン|アップデート|配信中|配信開始"
                       r"|릴리스|업데이트|버전", re.I)
 
 
@@ -349,6 +350,8 @@ def _kind(row: Mapping[str, Any]) -> str:
 
     >>> [_kind({"text": t}) for t in ("App 5.8 is rolling out", "アプリ3.8を配信中", "앱 4.7 업데이트", "Tips for your hub")]
     ['release', 'release', 'release', 'update']
+    >>> [_kind({"text": t}) for t in ("Release notes for Hub 2.1", "How our team tests pairing before every release.")]
+    ['release', 'update']
     """
     text = f"{row.get('title') or ''} {(row.get('text') or '')[:300]}"
     for kind, pattern in (("press", _PRESS), ("launch", _LAUNCH), ("release", _RELEASE)):

@@ -30,7 +30,12 @@ STOPWORDS = frozenset(
     just very can will would should could there here what when who how all any more most some such than too
     rt user http https amp im dont get got one like
     el la los las de del que y en un una es por con para lo al se su le les des et est pas pour qui dans bien muy
-    der die das und ist nicht ein eine mit zu den von
+    entre sobre como pero más mas sin ya también hay este esta estos estas son fue ser tiene hasta desde donde
+    cuando porque todo todos nos mi mis tu sus otro otra aquí
+    une sur avec plus par ce cette ces sont ont été être au aux ou mais comme tout tous nous vous ils elle
+    não uma com os as do da dos das em no na mais mas também
+    il di che per non sono gli della del anche
+    der die das und ist nicht ein eine mit zu den von auch nur noch schon wie für auf sich dem im ich wir aber oder
     이 그 저 것 수 등 더 좀 너무 진짜 정말 그냥 은 는 이 가 을 를 에 의 도 로 으로 하고 에서 와 과
     """.split()
 )
@@ -56,7 +61,7 @@ _EN_FILLER = frozenset(
     smart sort start started stop surprisingly switch switched takes taken taking terrible took top turn
     turned usually whatever wish wonder wondering worse wrong where up down raise raises roll rolls rolling quiet
     two three four five six seven eight nine ten hundred thousand detailed needed pushed surprised tired
-    whoever whichever whenever wherever
+    whoever whichever whenever wherever apparently
     """.split()
 )
 _KO_STOP = frozenset(
