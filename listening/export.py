@@ -23,7 +23,7 @@ SCHEMA: dict[str, Any] = {
     "published_at": pl.Datetime("us", "UTC"), "brand": pl.String, "source": pl.String, "lang": pl.String,
     "sentiment": pl.String, "p": pl.Float64, "p_negative": pl.Float64, "p_neutral": pl.Float64, "p_positive": pl.Float64,
     "topic": pl.String, "reach": pl.Int64, "is_own": pl.Boolean, "author": pl.String, "title": pl.String,
-    "text": pl.String, "url": pl.String, "id": pl.String, "model_id": pl.String,
+    "text": pl.String, "replies": pl.Int64, "url": pl.String, "id": pl.String, "model_id": pl.String,
 }
 _TEXT = ("brand", "source", "author", "title", "text", "url", "topic")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

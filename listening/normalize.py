@@ -81,6 +81,16 @@ def own_words(title: str, text: str, *, thread_title: bool = False) -> str:
     return text if thread_title and text.strip() else f"{title}\n{text}"
 
 
+def listed_words(title: str, text: str, *, thread_title: bool = False) -> str:
+    """What a listing shows for a mention: its title (else its text), but a comment's own words. Under a thread
+    titled "Kestrel Home is hiring firmware engineers", a comment scored negative is about something else.
+
+    >>> listed_words("Acme 3.0", "Deploys got slower"), listed_words("Acme 3.0", "Deploys got slower", thread_title=True)
+    ('Acme 3.0', 'Deploys got slower')
+    """
+    return text if thread_title and text.strip() else (title or text)
+
+
 def scoring_text(title: str, text: str, *, thread_title: bool = False) -> str:
     """What the model reads: the title, then the body unless it merely repeats the title.
 

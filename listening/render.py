@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from listening.normalize import listed_words, title_is_thread
 from listening.sanitize import clean
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
@@ -121,6 +122,19 @@ def _sentiment_cell(row: Mapping[str, Any]) -> str:
     return f"{_SHORT.get(row['sentiment'], row['sentiment'])} {p:.2f}" if p is not None else str(row["sentiment"])
 
 
+def listed_text(row: Mapping[str, Any]) -> str:
+    """A listed mention's :func:`~listening.normalize.listed_words`: a comment (a row that says it has no reply
+    count, under a thread's title) shows its own words.
+
+    >>> listed_text({"source": "hackernews", "replies": None, "title": "Acme is hiring", "text": "Support ghosted me"})
+    'Support ghosted me'
+    >>> listed_text({"source": "hackernews", "replies": 4, "title": "Acme is hiring", "text": ""})
+    'Acme is hiring'
+    """
+    thread = "replies" in row and title_is_thread(str(row.get("source") or ""), row["replies"])
+    return listed_words(str(row.get("title") or ""), str(row.get("text") or ""), thread_title=thread)
+
+
 def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Iterator[str]:
     """Fixed-width terminal lines: time, brand, source, language, sentiment with its probability, topic, reach, text, link.
 
@@ -136,7 +150,7 @@ def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Itera
         when = r["published_at"].strftime("%Y-%m-%d %H:%M")
         yield (f"{when:16}  {fit(clean(r['brand'], 40), 10)} {fit(clean(r['source'], 40), 11)} {fit(clean(r['lang'], 8), 4)} "
                f"{_sentiment_cell(r):9} {fit(clean(r.get('topic') or '–', 40), 14)} {reach_cell(r.get('reach')):>9}  "
-               f"{fit(clean(r.get('title') or r.get('text') or '', 400), text_width)}  {safe_link(r.get('url') or '') or ''}").rstrip()
+               f"{fit(clean(listed_text(r), 400), text_width)}  {safe_link(r.get('url') or '') or ''}").rstrip()
 
 
 def mentions_table(rows: Iterable[Mapping[str, Any]], width: int = 120) -> str:

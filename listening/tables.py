@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from listening.export import mentions_frame
-from listening.render import clean, safe_link
+from listening.render import clean, listed_text, safe_link
 from listening.store import SENTIMENTS, MentionFilter, Store, browse_mentions
 
 #: The columns of a mention row in every mention table, in this order.
@@ -93,7 +93,7 @@ def mention_table(rows: Iterable[Mapping[str, Any]], *, brand: bool = False, tex
     """Mentions (as :func:`listening.store.browse_mentions` lists them) as table rows in :data:`MENTION_COLUMNS`.
 
     ``p`` is the probability of the mention's sentiment; ``link`` is empty unless the URL is
-    http(s); ``mention`` is the cleaned title (or text) cut to ``text_width`` characters.
+    http(s); ``mention`` is the cleaned title (or text; a comment's own text) cut to ``text_width`` characters.
     """
     return _as_table(mentions_frame(rows), brand=brand, text_width=text_width)
 
@@ -103,8 +103,8 @@ def _as_table(frame: pl.DataFrame, *, brand: bool = False, text_width: int = 60)
         pl.col("published_at").dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M").alias("time"),
         *([pl.col("brand")] if brand else []),
         "source", "lang", "sentiment", pl.col("p").round(2), "topic", pl.col("reach").fill_null(0),
-        pl.coalesce(pl.col("title").replace("", None), pl.col("text"))
-        .map_elements(lambda t: clean(t, text_width), return_dtype=pl.String).alias("mention"),
+        pl.struct("title", "text", "source", "replies").map_elements(
+            lambda r: clean(listed_text(r), text_width), return_dtype=pl.String).alias("mention"),
         pl.col("url").map_elements(lambda u: safe_link(u) or "", return_dtype=pl.String).alias("link"),
     )
 

@@ -18,6 +18,7 @@ from listening.mention import Mention
 from listening.normalize import keyed
 from listening.render import cells
 from listening.store import MentionFilter, Store, browse_mentions, mention_row, mentions, scores
+from listening.tables import mention_table
 from tests.conftest import NOW
 
 T0 = NOW - timedelta(days=2)
@@ -127,6 +128,19 @@ def test_huge_reach_and_missing_links_keep_the_width(store: Store, capsys: pytes
 def test_a_mention_without_a_reach_figure_shows_a_dash_not_zero(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     row = newest_row(store, capsys, source="google_news", title="Rival opens a lab in Osaka")
     assert "Rival opens a lab" in row and row.split()[7] == "–"
+
+
+def test_a_comment_is_listed_by_its_own_words_not_its_threads_title(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    """A Hacker News comment is stored under its story's title; listed by that title, a comment scored negative read
+    "Kestrel Home is hiring firmware engineers · negative 0.72". A story (it has a reply count) keeps its title."""
+    comment = newest_row(store, capsys, source="hackernews", title="Rival is hiring", text="Ghosted again")
+    assert "Ghosted again" in comment and "hiring" not in comment
+    story = newest_row(store, capsys, source="hackernews", native_id="story", title="Rival is hiring", text="", replies=12,
+                       url="https://news.example/story", published_at=NOW - timedelta(minutes=30))
+    assert "Rival is hiring" in story
+    ui = mention_table(browse_mentions(store, MentionFilter(brand="rival", source="hackernews")))
+    listed = dict(zip(ui["link"].to_list(), ui["mention"].to_list()))
+    assert (listed["https://news.example/story"], listed["https://news.example/h"]) == ("Rival is hiring", "Ghosted again")
 
 
 def test_unscored_mentions_show_a_dash(store: Store, capsys: pytest.CaptureFixture[str]) -> None:

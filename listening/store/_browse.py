@@ -61,7 +61,7 @@ def browse_mentions(store: Store, where: MentionFilter = MentionFilter(), limit:
     latest = (sa.select(s.model_id).where(s.text_hash == m.text_hash)
               .order_by(s.scored_at.desc(), s.model_id.desc()).limit(1).correlate(mentions).scalar_subquery())
     reach = _reach(store.dialect).label("reach")
-    q = (sa.select(m.id, m.published_at, m.brand, m.source, m.lang, m.is_own, m.author, m.title, m.text, m.url, reach,
+    q = (sa.select(m.id, m.published_at, m.brand, m.source, m.lang, m.is_own, m.author, m.title, m.text, m.url, m.replies, reach,
                    s.sentiment, s.p_negative, s.p_neutral, s.p_positive, s.topic, s.model_id)
          .select_from(mentions.outerjoin(scores, sa.and_(s.text_hash == m.text_hash, s.model_id == latest)))
          .order_by(m.published_at.desc(), m.id))
