@@ -15,6 +15,8 @@ from typing import Any
 from listening.normalize import listed_words, title_is_thread
 from listening.sanitize import clean
 
+_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 
@@ -120,6 +122,16 @@ def _sentiment_cell(row: Mapping[str, Any]) -> str:
         return "–"
     p = row.get("p")
     return f"{_SHORT.get(row['sentiment'], row['sentiment'])} {p:.2f}" if p is not None else str(row["sentiment"])
+
+
+def axis_name(name: str, key: str) -> str:
+    """The brand as the digest's tables name it, so a reader need not map ``kestrel`` to "Kestrel Home";
+    its key where the name needs a CJK font the chart may not have.
+
+    >>> axis_name("Kestrel Home", "kestrel"), axis_name("오르비틀리", "orbitly"), axis_name("", "acme")
+    ('Kestrel Home', 'orbitly', 'acme')
+    """
+    return key if not name or _CJK.search(name) else name
 
 
 def listed_text(row: Mapping[str, Any]) -> str:

@@ -74,11 +74,12 @@ def responsiveness_kpis(listening: ListeningResource, model: ModelResource, cloc
     config, store, at = listening.config(), listening.store(), clock.now()
     week = last_complete_week(at)
     rows = weekly_kpis(store, config, model.model_id(), week, now=at)
-    png = kpis_chart_png(rows)
+    names = {b.key: b.name for b in config.brands}
+    png = kpis_chart_png(rows, names)
     own = next((k for k in rows if k.own), None)
     return dg.MaterializeResult(metadata={
         "week": dg.MetadataValue.text(week),
-        "kpis": table(records_table(kpis_table(rows, {b.key: b.name for b in config.brands}))),
+        "kpis": table(records_table(kpis_table(rows, names))),
         "chart": dg.MetadataValue.md(f"![responsiveness](data:image/png;base64,{base64.b64encode(png).decode()})"),
         "own_needing_answer": dg.MetadataValue.int(own.needing if own else 0),
         "own_answered_share": dg.MetadataValue.float(own.answered_share if own and own.answered_share is not None else 0.0),

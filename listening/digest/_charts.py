@@ -9,15 +9,14 @@ PNG metadata is pinned so the same digest always gives the same bytes.
 from __future__ import annotations
 
 import io
-import re
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from listening.digest._model import Digest
+from listening.render import axis_name
 
 _THIS, _LAST = "#1f5fa8", "#a9c4e6"
-_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _PALETTE = ["#1f5fa8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057", "#c4a35a"]
 
 
@@ -26,16 +25,6 @@ def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     return buf.getvalue()
-
-
-def axis_name(name: str, key: str) -> str:
-    """The brand as the digest's tables name it, so a reader need not map ``kestrel`` to "Kestrel Home";
-    its key where the name needs a CJK font the chart may not have.
-
-    >>> axis_name("Kestrel Home", "kestrel"), axis_name("오르비틀리", "orbitly"), axis_name("", "acme")
-    ('Kestrel Home', 'orbitly', 'acme')
-    """
-    return key if not name or _CJK.search(name) else name
 
 
 def share_of_voice_figure(digest: Digest) -> Figure:
