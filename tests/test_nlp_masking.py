@@ -14,7 +14,7 @@ from listening.nlp.robustness import format_robustness, name_inserted, robustnes
 from listening.replay import DEMO_CONFIG
 
 DEMO_NAMES = ["orbitly", "Orbitly", "오르비틀리", "オービトリー", "vantro", "Vantro", "반트로", "ヴァントロ",
-              "kestrel", "Kestrel Home", "Kestrel", "케스트럴", "ケストレル"]
+              "kestrel", "Kestrel Home", "Kestrel", "케스트럴", "ケストレル", "케스트럴 홈", "ケストレル・ホーム"]
 
 
 def test_demo_config_gives_every_key_name_and_alias_without_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:
