@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from listening.mention import Mention
@@ -74,6 +75,15 @@ def title_is_thread(source: str, replies: int | None) -> bool:
     without ``num_comments`` (stories always carry it, 0 included).
     """
     return source == "hackernews" and replies is None
+
+
+def row_title_is_thread(row: Mapping[str, Any]) -> bool:
+    """:func:`title_is_thread` of a listed row; a row that does not carry ``replies`` cannot say, so it is not.
+
+    >>> row_title_is_thread({"source": "hackernews", "replies": None}), row_title_is_thread({"source": "hackernews"})
+    (True, False)
+    """
+    return "replies" in row and title_is_thread(str(row.get("source") or ""), row["replies"])
 
 
 def own_words(title: str, text: str, *, thread_title: bool = False) -> str:

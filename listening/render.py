@@ -12,10 +12,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from listening.normalize import listed_words, title_is_thread
+from listening.normalize import listed_words, row_title_is_thread
 from listening.sanitize import clean
-
-_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -126,12 +124,12 @@ def _sentiment_cell(row: Mapping[str, Any]) -> str:
 
 def axis_name(name: str, key: str) -> str:
     """The brand as the digest's tables name it, so a reader need not map ``kestrel`` to "Kestrel Home";
-    its key where the name needs a CJK font the chart may not have.
+    its key where the name has wide (CJK) characters, which need a font the chart may not have.
 
     >>> axis_name("Kestrel Home", "kestrel"), axis_name("오르비틀리", "orbitly"), axis_name("", "acme")
     ('Kestrel Home', 'orbitly', 'acme')
     """
-    return key if not name or _CJK.search(name) else name
+    return key if not name or cells(name) != len(name) else name
 
 
 def listed_text(row: Mapping[str, Any]) -> str:
@@ -143,8 +141,7 @@ def listed_text(row: Mapping[str, Any]) -> str:
     >>> listed_text({"source": "hackernews", "replies": 4, "title": "Acme is hiring", "text": ""})
     'Acme is hiring'
     """
-    thread = "replies" in row and title_is_thread(str(row.get("source") or ""), row["replies"])
-    return listed_words(str(row.get("title") or ""), str(row.get("text") or ""), thread_title=thread)
+    return listed_words(str(row.get("title") or ""), str(row.get("text") or ""), thread_title=row_title_is_thread(row))
 
 
 def mentions_lines(rows: Iterable[Mapping[str, Any]], width: int = 120) -> Iterator[str]:

@@ -105,13 +105,14 @@ def bucket_stats(
     dtype = frame.schema["published_at"]
     utc = pl.col("published_at")
     utc = utc.dt.replace_time_zone("UTC") if getattr(dtype, "time_zone", None) is None else utc.dt.convert_time_zone("UTC")
+    reach = pl.col("reach").cast(pl.Float64) if "reach" in frame.columns else pl.lit(None, dtype=pl.Float64)
     f = frame.with_columns(utc.alias("published_at")).filter(
         (pl.col("published_at") >= start) & (pl.col("published_at") < end)
     ).with_columns(
         pl.col("published_at").dt.truncate(f"{bucket_seconds}s").alias("bucket"),
         (pl.col("sentiment") == "negative").alias("_neg"),
-        (pl.col("reach").fill_null(0).cast(pl.Float64) if "reach" in frame.columns else pl.lit(0.0)).alias("_reach"),
-        (pl.col("reach").is_not_null() if "reach" in frame.columns else pl.lit(False)).alias("_reach_known"),
+        reach.fill_null(0.0).alias("_reach"),
+        reach.is_not_null().alias("_reach_known"),
     )
     totals = {
         b: (int(t), int(n), float(r), int(k))

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from listening.normalize import title_is_thread
+from listening.normalize import row_title_is_thread
 from listening.render import clean, count_text, safe_link
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -52,7 +52,7 @@ class Post:
         title = clean(row.get("title") or "", 200)
         text = clean(row.get("text") or "", 400)
         thread = ""
-        if title and text and "replies" in row and title_is_thread(str(row.get("source") or ""), row["replies"]):
+        if title and text and row_title_is_thread(row):
             thread, title = title, ""
         return cls(
             id=str(row["id"]), brand=str(row["brand"]), source=clean(str(row.get("source") or ""), 40),

@@ -70,7 +70,7 @@ def kpis_table(rows: list[BrandKpis], names: dict[str, str]) -> list[dict[str, A
              "p90 h": num(k.p90_hours, ".1f"), "SLA breaches": k.breaches} for k in rows]
 
 
-def kpis_chart_png(rows: list[BrandKpis], names: Mapping[str, str] | None = None) -> bytes:
+def kpis_chart_png(rows: list[BrandKpis], names: Mapping[str, str]) -> bytes:
     """Median and p90 hours to first answer per brand (bars), answered share written beside them; brands by
     ``names`` as the table names them (:func:`~listening.render.axis_name`: no CJK font needed)."""
     import io
@@ -80,7 +80,7 @@ def kpis_chart_png(rows: list[BrandKpis], names: Mapping[str, str] | None = None
 
     fig = Figure(figsize=(7, 0.6 * max(len(rows), 2) + 1.2))
     ax = fig.add_subplot(1, 1, 1)
-    brands = [axis_name((names or {}).get(k.brand, ""), k.brand) + (" (own)" if k.own else "") for k in rows][::-1]
+    brands = [axis_name(names.get(k.brand, ""), k.brand) + (" (own)" if k.own else "") for k in rows][::-1]
     y = list(range(len(brands)))
     medians = [k.median_hours or 0.0 for k in rows][::-1]
     p90s = [k.p90_hours or 0.0 for k in rows][::-1]
