@@ -37,7 +37,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crisis_real import leave_one_out, load_real, noise_stats, stats_table, thin  # noqa: E402, F401
+from crisis_real import leave_one_out, load_real, noise_stats, ordinary_surges, stats_table, thin  # noqa: E402, F401
 from listening.crisis import DetectorConfig, SpikeDetector  # noqa: E402
 
 BUCKET = 300
@@ -211,6 +211,13 @@ def run_ours(s: Series, config: DetectorConfig | None = None) -> list[int]:
     return out
 
 
+def expected_ours(s: Series) -> np.ndarray:
+    """Our detector's expected count for each row (NaN until it is warm), judged as :func:`run_ours` judges."""
+    det = SpikeDetector(DetectorConfig(bucket_seconds=s.bucket))
+    return np.array([d.baseline if d.warm else np.nan for d in (
+        det.update(s.origin + timedelta(seconds=i * s.bucket), v) for i, v in zip(s.index.tolist(), s.values.tolist()))])
+
+
 def _episodes(flag: np.ndarray, index: np.ndarray, rearm: int) -> list[int]:
     """Page on a raised flag, then stay quiet until it has been down for ``rearm`` buckets.
 
@@ -322,8 +329,38 @@ def real_report(directory: Path, seed: int, factor: int = 1) -> None:
     print(table([(name, score(real, [fn(s) for s in real])) for name, fn in detectors()]))
     print("\nPer series, listening (defaults):\n")
     print(table([(s.name, score([s], [run_ours(s)])) for s in real]))
+    held_out_table(real, days, "")
+    streams = {1.0: real}
+    for share in (0.25, 0.05):
+        thinned = streams[share] = thin(real, share, seed)
+        print(f"\nThinned binomially to {share:.0%} (seed {seed}):\n")
+        print(table([(name, score(thinned, [fn(s) for s in thinned])) for name, fn in detectors()]))
+        held_out_table(thinned, days, f" (thinned to {share:.0%})")
+    grid_table(streams)
+    if factor == 1:
+        surges_table(streams)
+
+
+def grid_table(streams: dict[float, list[Series]]) -> None:
+    """Every margin of the grid, and the default, on all four series of each stream: how the default was chosen."""
+    default = DetectorConfig()
+    points = [*GRID, {"margin_spread": default.margin_spread, "margin_noise": default.margin_noise}]
+    print("\nThe bar's margins on all four series (hits / windows, false pages / 30 days):\n")
+    print("| margins | " + " | ".join(f"{share:.0%}" for share in streams) + " |")
+    print("|---" * (len(streams) + 1) + "|")
+    for i, p in enumerate(points):
+        cells = []
+        for group in streams.values():
+            r = score(group, [run_ours(s, DetectorConfig(bucket_seconds=s.bucket, **p)) for s in group])
+            cells.append(f"{r['hits']}/{r['windows']}, {r['false_per_30d']:.2f}")
+        name = ", ".join(f"{k}={v:g}" for k, v in p.items()) + (" (**default**)" if i == len(GRID) else "")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def held_out_table(real: list[Series], days: float, label: str) -> None:
+    """Leave one series out: the bar's margins chosen on the other three series, scored on the fourth."""
     folds = leave_one_out(real, GRID, lambda s, p: run_ours(s, DetectorConfig(bucket_seconds=s.bucket, **p)), score)
-    print("\nLeave one series out (bar chosen on the other three, scored on this one):\n")
+    print(f"\nLeave one series out{label} (bar chosen on the other three, scored on this one):\n")
     print("| held-out series | chosen on the other three | hits / windows | false pages | false pages / 30 days | F1 |")
     print("|---|---|---|---|---|---|")
     for name, params, r in folds:
@@ -336,10 +373,21 @@ def real_report(directory: Path, seed: int, factor: int = 1) -> None:
     p, rc = hits / max(hits + false, 1), hits / max(windows, 1)
     print(f"| **all four, held out** | | {hits}/{windows} (recall {rc:.2f}) | {false} | {false / days * 30:.2f} "
           f"| {2 * p * rc / max(p + rc, 1e-9):.2f} |")
-    for share in (0.25, 0.05):
-        thinned = thin(real, share, seed)
-        print(f"\nThinned binomially to {share:.0%} (seed {seed}):\n")
-        print(table([(name, score(thinned, [fn(s) for s in thinned])) for name, fn in detectors()]))
+
+
+def surges_table(streams: dict[float, list[Series]], ratios: tuple[float, ...] = (5, 10, 20, 40)) -> None:
+    """How often a real stream rises to k x its expected count for 15 minutes on an ordinary day (issue 17, point 4)."""
+    print("\nOrdinary 15-minute rises (k x our detector's expected count, at least 5 mentions), outside every labelled "
+          "window, after the first 7 days; episodes per 30 days (labelled windows with one):\n")
+    print("| stream | mentions / 15 min (median) | " + " | ".join(f">= {k:g}x" for k in ratios) + " |")
+    print("|---" * (len(ratios) + 2) + "|")
+    for share, group in streams.items():
+        counts = [ordinary_surges(s, expected_ours(s), ratios) for s in group]
+        days = sum(c[ratios[0]][2] for c in counts)
+        level = statistics.median(float(np.median(s.values)) * 3 for s in group)
+        cells = [f"{sum(c[k][0] for c in counts) / days * 30:.1f} ({sum(c[k][1] for c in counts)}/"
+                 f"{sum(len(s.windows) for s in group)})" for k in ratios]
+        print(f"| {share:.0%} | {level:g} | " + " | ".join(cells) + " |")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,3 +71,19 @@ def test_real_like_noise_is_seeded_and_bursty(bench):
     legacy = bench.make_series(np.random.default_rng(5), "a", 20)
     assert np.array_equal(a.values, b.values)
     assert bench.noise_stats(a)["bursts/day"] > bench.noise_stats(legacy)["bursts/day"]
+
+
+def test_ordinary_surges_counts_rises_outside_windows_once_per_episode(bench):
+    n = 288 * 30
+    values, expected = np.full(n, 2.0), np.full(n, 2.0)
+    values[3000:3003] = 12  # x6 over 15 minutes, outside every window
+    values[3010:3013] = 12  # the same episode (under 3 h later)
+    values[6000:6003] = 40  # x20, inside the window
+    values[8000:8003] = 3   # x1.5: ordinary
+    s = bench.Series("t", np.arange(n), values, [(5990, 6100)], [5990], 2.0)
+    got = bench.ordinary_surges(s, expected, (5, 10))
+    assert got[5][:2] == (1, 1) and got[10][:2] == (0, 1)
+    assert got[5][2] == pytest.approx(23)
+    cold = expected.copy()
+    cold[:3100] = np.nan  # before the detector is warm nothing is judged
+    assert bench.ordinary_surges(s, cold, (5,))[5][:2] == (0, 1)
