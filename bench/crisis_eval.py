@@ -26,7 +26,7 @@ import math
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crisis_real import leave_one_out, load_real, noise_stats, ordinary_surges, stats_table, thin  # noqa: E402, F401
-from listening.crisis import DetectorConfig, SpikeDetector  # noqa: E402
+from listening.crisis import Decision, DetectorConfig, SpikeDetector  # noqa: E402
 
 BUCKET = 300
 PER_DAY = 86400 // BUCKET
@@ -201,21 +201,34 @@ def make_bursty(rng: np.random.Generator, name: str, days: int) -> Series:
     return Series(name, t, values, [], [], level)
 
 
-def run_ours(s: Series, config: DetectorConfig | None = None) -> list[int]:
-    """Bucket indices where our detector pages, feeding the series one bucket at a time."""
+def decisions(s: Series, config: DetectorConfig | None = None) -> Iterator[tuple[int, Decision]]:
+    """Our detector's decision on each row, feeding the series one bucket at a time."""
     det = SpikeDetector(config or DetectorConfig(bucket_seconds=s.bucket))
-    out = []
     for i, v in zip(s.index.tolist(), s.values.tolist()):
-        if det.update(s.origin + timedelta(seconds=i * s.bucket), v).alarm:
-            out.append(i)
-    return out
+        yield i, det.update(s.origin + timedelta(seconds=i * s.bucket), v)
+
+
+def run_ours(s: Series, config: DetectorConfig | None = None) -> list[int]:
+    """Bucket indices where our detector pages."""
+    return [i for i, d in decisions(s, config) if d.alarm]
 
 
 def expected_ours(s: Series) -> np.ndarray:
-    """Our detector's expected count for each row (NaN until it is warm), judged as :func:`run_ours` judges."""
-    det = SpikeDetector(DetectorConfig(bucket_seconds=s.bucket))
-    return np.array([d.baseline if d.warm else np.nan for d in (
-        det.update(s.origin + timedelta(seconds=i * s.bucket), v) for i, v in zip(s.index.tolist(), s.values.tolist()))])
+    """Our detector's expected count for each row (NaN until it is warm)."""
+    return np.array([d.baseline if d.warm else np.nan for _, d in decisions(s)])
+
+
+def margin_runner() -> Callable[[Series, dict], list[int]]:
+    """:func:`run_ours` with the bar's margins ``params``, each (series, params) run once per report."""
+    cache: dict[tuple[int, tuple], list[int]] = {}
+
+    def run(s: Series, params: dict) -> list[int]:
+        key = (id(s), tuple(sorted(params.items())))
+        if key not in cache:
+            cache[key] = run_ours(s, DetectorConfig(bucket_seconds=s.bucket, **params))
+        return cache[key]
+
+    return run
 
 
 def _episodes(flag: np.ndarray, index: np.ndarray, rearm: int) -> list[int]:
@@ -329,19 +342,20 @@ def real_report(directory: Path, seed: int, factor: int = 1) -> None:
     print(table([(name, score(real, [fn(s) for s in real])) for name, fn in detectors()]))
     print("\nPer series, listening (defaults):\n")
     print(table([(s.name, score([s], [run_ours(s)])) for s in real]))
-    held_out_table(real, days, "")
+    run = margin_runner()
+    held_out_table(real, days, "", run)
     streams = {1.0: real}
     for share in (0.25, 0.05):
         thinned = streams[share] = thin(real, share, seed)
         print(f"\nThinned binomially to {share:.0%} (seed {seed}):\n")
         print(table([(name, score(thinned, [fn(s) for s in thinned])) for name, fn in detectors()]))
-        held_out_table(thinned, days, f" (thinned to {share:.0%})")
-    grid_table(streams)
+        held_out_table(thinned, days, f" (thinned to {share:.0%})", run)
+    grid_table(streams, run)
     if factor == 1:
         surges_table(streams)
 
 
-def grid_table(streams: dict[float, list[Series]]) -> None:
+def grid_table(streams: dict[float, list[Series]], run: Callable[[Series, dict], list[int]]) -> None:
     """Every margin of the grid, and the default, on all four series of each stream: how the default was chosen."""
     default = DetectorConfig()
     points = [*GRID, {"margin_spread": default.margin_spread, "margin_noise": default.margin_noise}]
@@ -351,15 +365,15 @@ def grid_table(streams: dict[float, list[Series]]) -> None:
     for i, p in enumerate(points):
         cells = []
         for group in streams.values():
-            r = score(group, [run_ours(s, DetectorConfig(bucket_seconds=s.bucket, **p)) for s in group])
+            r = score(group, [run(s, p) for s in group])
             cells.append(f"{r['hits']}/{r['windows']}, {r['false_per_30d']:.2f}")
         name = ", ".join(f"{k}={v:g}" for k, v in p.items()) + (" (**default**)" if i == len(GRID) else "")
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def held_out_table(real: list[Series], days: float, label: str) -> None:
+def held_out_table(real: list[Series], days: float, label: str, run: Callable[[Series, dict], list[int]]) -> None:
     """Leave one series out: the bar's margins chosen on the other three series, scored on the fourth."""
-    folds = leave_one_out(real, GRID, lambda s, p: run_ours(s, DetectorConfig(bucket_seconds=s.bucket, **p)), score)
+    folds = leave_one_out(real, GRID, run, score)
     print(f"\nLeave one series out{label} (bar chosen on the other three, scored on this one):\n")
     print("| held-out series | chosen on the other three | hits / windows | false pages | false pages / 30 days | F1 |")
     print("|---|---|---|---|---|---|")
